@@ -1,0 +1,292 @@
+"""The Python API: what the CLI and the tests call. Each function is one user action.
+
+    from dbbasic import api
+    result = api.plan(Path("."))            # compile specs/ into generated/
+    api.approve(Path("."), ["schema"], by="ana")
+    api.apply(Path("."), target="dev")      # run approved plans on the dev target
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dbbasic.errors import PlanError, Problem, SpecError, StalePlan, UnapprovedPlan
+from dbbasic.generators.explicit import compile_explicit
+from dbbasic.generators.schema import compile_data_model
+from dbbasic.plan import artifacts, review
+from dbbasic.plan.lint import lint_plan
+from dbbasic.plan.model import Plan
+from dbbasic.runner import history
+from dbbasic.runner.apply import Report, StepResult, apply_plan, plan_state
+from dbbasic.runner.connect import ResolvedTarget, connect, holder_info, resolve_target
+from dbbasic.specs.loader import Document, load_file
+from dbbasic.specs.model import Specs
+from dbbasic.specs.validate import validate as validate_documents
+from dbbasic.sql.dialect import Dialect
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+# Kinds that validate today and are compiled by generators still to come; plan says so instead of guessing.
+_NOT_COMPILED = {
+    "pattern": "pattern migrations are compiled by the pattern library, not in this version",
+    "specification": "free-text migrations need the LLM planner, not in this version",
+    "move": "engine moves are compiled by the engine-move generator, not in this version",
+}
+
+
+@dataclass
+class Validation:
+    specs: Specs | None
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return self.specs is not None and not self.errors
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+
+def spec_files(root: Path) -> list[Path]:
+    specs = root / "specs"
+    return sorted(p for p in specs.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file()) if specs.is_dir() else []
+
+
+def validate(root: Path) -> Validation:
+    """Load and validate every spec under `root/specs`; all problems, located, at once."""
+    files = spec_files(root)
+    if not files:
+        problem = Problem("specs", 1, 1, "error", "no-specs", f"no *.yaml files under {root / 'specs'}",
+                          "create specs/data.yaml, or pass --project DIR pointing at a project")
+        return Validation(None, [problem])
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for path in files:
+        doc, found = load_file(path, root)
+        problems += found
+        if doc is not None:
+            documents.append(doc)
+    if any(p.level == "error" for p in problems):
+        return Validation(None, sorted(problems))
+    specs, found = validate_documents(documents, root)
+    return Validation(specs, sorted(problems + found))
+
+
+def _require_specs(root: Path) -> tuple[Specs, list[Problem]]:
+    result = validate(root)
+    if not result.ok or result.specs is None:
+        raise SpecError(result.problems)
+    return result.specs, result.problems
+
+
+@dataclass
+class Compiled:
+    plans: list[Plan]
+    """Every plan in every dialect, in apply order (data model first, then migrations by id)."""
+    problems: list[Problem]
+    """Warnings of validation, kinds not compiled yet, and lint errors as located problems."""
+
+
+def compile_specs(specs: Specs) -> Compiled:
+    """Compile validated specs into linted plans (no I/O)."""
+    plans: list[Plan] = []
+    problems: list[Problem] = []
+    for name in specs.project.dialects:
+        dialect = Dialect.get(name)
+        schema_plan = compile_data_model(specs.data, dialect)
+        if schema_plan is not None:
+            plans.append(lint_plan(schema_plan))
+        for migration in specs.migrations:
+            if migration.kind == "steps":
+                plan = compile_explicit(migration, dialect)
+                plans.append(lint_plan(plan, migration.allow_destructive, migration.lint_ignore))
+    for migration in specs.migrations:
+        if migration.kind in _NOT_COMPILED:
+            problems.append(Problem(migration.source.file, migration.source.line, 1, "warning", "not-compiled",
+                                    f"migration '{migration.id}': {_NOT_COMPILED[migration.kind]}",
+                                    "it validates, so it is ready for the version that compiles it"))
+    for task in specs.imports:
+        problems.append(Problem(task.source.file, task.source.line, 1, "warning", "not-compiled",
+                                f"import '{task.name}' validates; imports are not compiled in this version"))
+    if specs.scaling is not None:
+        problems.append(Problem(specs.scaling.source.file, specs.scaling.source.line, 1, "warning", "not-compiled",
+                                "scaling validates; scaling plans are not compiled in this version"))
+    for plan in plans:
+        problems += [Problem(plan.source.file, plan.source.line, 1, "error", f.rule,
+                             f"plan {plan.id} ({plan.dialect}), step {f.step}: {f.message}", f.help)
+                     for f in plan.findings if f.level == "error"]
+    order = {pid: i for i, pid in enumerate(dict.fromkeys(p.id for p in plans))}
+    plans.sort(key=lambda p: (order[p.id], p.dialect))
+    return Compiled(plans, problems)
+
+
+@dataclass
+class PlanResult:
+    plans: list[Plan]
+    changes: list[artifacts.Change] = field(default_factory=list)
+    stale: list[artifacts.Stale] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def plan(root: Path, check: bool = False) -> PlanResult:
+    """Compile specs/ into generated/ (or, with check, only say what differs). Raises SpecError."""
+    specs, warnings = _require_specs(root)
+    compiled = compile_specs(specs)
+    generated = root / "generated"
+    result = PlanResult(compiled.plans, problems=warnings + compiled.problems)
+    if check:
+        result.stale = artifacts.stale_plans(generated, compiled.plans)
+    else:
+        result.changes = artifacts.write_plans(generated, compiled.plans)
+    return result
+
+
+def _select(plans: list[Plan], plan_ids: Iterable[str]) -> list[Plan]:
+    wanted = list(plan_ids)
+    known = {p.id for p in plans}
+    unknown = [pid for pid in wanted if pid not in known]
+    if unknown:
+        raise PlanError(f"no plan named {', '.join(unknown)}; plans: {', '.join(sorted(known)) or 'none'}",
+                        unknown[0], "`dbbasic plan` lists the plans it compiles")
+    return [p for p in plans if not wanted or p.id in wanted]
+
+
+@dataclass
+class PlanDiff:
+    plan: Plan
+    approved: bool
+    changes: list[review.StepChange]
+
+
+def diff(root: Path, plan_ids: Iterable[str] = ()) -> list[PlanDiff]:
+    """What each plan changes against its approved version, step by step."""
+    specs, _ = _require_specs(root)
+    generated = root / "generated"
+    result = []
+    for plan in _select(compile_specs(specs).plans, plan_ids):
+        approval = review.read_approval(generated, plan.id)
+        approved = approval is not None and approval.approves(plan)
+        result.append(PlanDiff(plan, approved, [] if approved else review.diff_plan(plan, approval)))
+    return result
+
+
+def approve(root: Path, plan_ids: Iterable[str], by: str, now: datetime | None = None) -> list[review.Approval]:
+    """Approve plans as they are in generated/ (which must be what the specs compile to)."""
+    specs, _ = _require_specs(root)
+    compiled = compile_specs(specs)
+    selected = _select(compiled.plans, plan_ids)
+    generated = root / "generated"
+    _refuse_stale(generated, selected)
+    approvals = []
+    for plan_id in dict.fromkeys(p.id for p in selected):
+        plans = [artifacts.read_plan(generated, plan_id, p.dialect) for p in compiled.plans if p.id == plan_id]
+        approvals.append(review.approve(generated, plans, by, now or datetime.now(UTC)))
+    return approvals
+
+
+def _refuse_stale(generated: Path, plans: list[Plan]) -> None:
+    stale = [s for s in artifacts.stale_plans(generated, plans) if s.reason != "its spec is gone"]
+    if stale:
+        names = "; ".join(f"{s.plan_id} ({s.dialect}): {s.reason}" for s in stale)
+        raise StalePlan(f"generated/ is not what the specs compile to: {names}", stale[0].plan_id,
+                        "run `dbbasic plan`, review the change, commit it")
+
+
+@dataclass
+class ApplyResult:
+    target: str
+    dialect: str
+    steps: list[StepResult]
+
+
+def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: bool = False,
+          require_approval: bool = True, lock_wait: float = 60.0, confirm: Iterable[str] = (),
+          report: Report = lambda result: None) -> ApplyResult:
+    """Apply pending plans to `target` in order; refuse stale, hand-edited or unapproved plans first."""
+    specs, _ = _require_specs(root)
+    resolved = resolve_target(specs.project, target, root)
+    plans = _plans_for(root, specs, resolved, plan_ids)
+    db = connect(resolved, root)
+    try:
+        with db.lock(lock_wait, holder_info(",".join(p.id for p in plans))):
+            history.ensure(db)
+            records = history.records(db)
+            pending = [p for p in plans if plan_state(p, records) != "applied"]
+            _refuse_unready(root / "generated", pending, require_approval, records)
+            steps: list[StepResult] = []
+            for plan in pending:
+                steps += apply_plan(db, plan, dry_run=dry_run, confirmed=frozenset(confirm), report=report)
+            return ApplyResult(resolved.display, resolved.dialect.name, steps)
+    finally:
+        db.close()
+
+
+def _plans_for(root: Path, specs: Specs, target: ResolvedTarget, plan_ids: Iterable[str]) -> list[Plan]:
+    dialect = target.dialect.name
+    if dialect not in specs.project.dialects:
+        raise PlanError(f"target {target.display} is {dialect}, and this project compiles plans for "
+                        f"{', '.join(specs.project.dialects)} only", None,
+                        f"add {dialect} to `dialects:` in the project spec, then run `dbbasic plan`")
+    compiled = [p for p in compile_specs(specs).plans if p.dialect == dialect]
+    selected = _select(compiled, plan_ids)
+    generated = root / "generated"
+    _refuse_stale(generated, selected)
+    return [artifacts.read_plan(generated, p.id, dialect) for p in selected]
+
+
+def _refuse_unready(generated: Path, plans: list[Plan], require_approval: bool,
+                    records: list[history.StepRecord]) -> None:
+    for plan in plans:
+        if plan_state(plan, records) == "drifted":
+            raise PlanError(f"plan {plan.id} was applied to this database as another version; it cannot change now",
+                            plan.id, "undo the spec edit, and write the change as a new migration")
+        errors = [f for f in plan.findings if f.level == "error"]
+        if errors:
+            raise PlanError(f"plan {plan.id} has lint errors: {errors[0].rule} in step {errors[0].step}: "
+                            f"{errors[0].message}", plan.id, errors[0].help)
+        if not require_approval:
+            continue
+        approval = review.read_approval(generated, plan.id)
+        if approval is None:
+            raise UnapprovedPlan(f"plan {plan.id} ({plan.dialect}) is not approved", plan.id,
+                                 f"review it (`dbbasic diff {plan.id}`), then `dbbasic approve {plan.id} --by NAME`")
+        if not approval.approves(plan):
+            raise UnapprovedPlan(f"plan {plan.id} ({plan.dialect}) changed since it was approved by {approval.by} "
+                                 f"on {approval.at}: its hash is {plan.hash()}", plan.id,
+                                 f"review the change (`dbbasic diff {plan.id}`), then approve it again")
+
+
+@dataclass
+class PlanStatus:
+    plan_id: str
+    state: str  # applied, pending, partial, failed, drifted, unknown (in history, not in specs)
+    steps_applied: int
+    steps: int
+    error: str | None = None
+
+
+def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
+    """The state of every plan on `target`, and the plans the database has that the specs no longer do."""
+    specs, _ = _require_specs(root)
+    resolved = resolve_target(specs.project, target, root)
+    plans = [p for p in compile_specs(specs).plans if p.dialect == resolved.dialect.name]
+    db = connect(resolved, root)
+    try:
+        records = history.records(db) if history.exists(db) else []  # status writes nothing
+    finally:
+        db.close()
+    result = []
+    for plan in plans:
+        mine = [r for r in records if r.plan_id == plan.id]
+        applied = sum(1 for r in mine if r.status == "applied" and plan.step(r.step_id) is not None)
+        error = next((r.error for r in mine if r.status == "failed"), None)
+        result.append(PlanStatus(plan.id, plan_state(plan, records), applied, len(plan.steps), error))
+    known = {p.id for p in plans}
+    for plan_id in dict.fromkeys(r.plan_id for r in records if r.plan_id not in known):
+        count = sum(1 for r in records if r.plan_id == plan_id)
+        result.append(PlanStatus(plan_id, "unknown", count, count, "in the database's history, not in the specs"))
+    return resolved.display, result

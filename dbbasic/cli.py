@@ -1,0 +1,296 @@
+"""The `dbbasic` command: parses arguments, calls `dbbasic.api`, prints. No logic of its own.
+
+Exit status: 0 success, 1 user error (invalid spec, refused plan), 2 usage error, 3 database or
+runtime failure. This module is the only place errors become exit codes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from dbbasic import __version__, api
+from dbbasic.errors import (
+    ApplyError,
+    ConnectionFailed,
+    DbbasicError,
+    LockTimeout,
+    PlanError,
+    Problem,
+    SpecError,
+)
+from dbbasic.plan.model import canonical
+from dbbasic.runner.apply import StepResult
+
+EXIT_USER, EXIT_RUNTIME = 1, 3
+
+
+def _fail(fmt: str, code: int, message: str, hint: str = "", problems: list[Problem] | None = None) -> NoReturn:
+    if fmt == "json":
+        body: dict[str, Any] = {"ok": False, "error": message, "hint": hint}
+        if problems is not None:
+            body["problems"] = [p.to_json() for p in problems]
+        click.echo(canonical(body), nl=False)
+    elif problems is not None:
+        click.echo("\n".join(p.render() for p in problems), err=True)
+        errors = sum(1 for p in problems if p.level == "error")
+        click.echo(f"{errors} error{'s' if errors != 1 else ''}", err=True)
+    else:
+        click.echo(f"error: {message}" + (f"\n  hint: {hint}" if hint else ""), err=True)
+    sys.exit(code)
+
+
+def command(func: Callable[..., Any], formats: tuple[str, ...] = ("text", "json")) -> Callable[..., Any]:
+    """Shared options (--project, --format) and the mapping of dbbasic's errors to exit codes."""
+
+    @click.option("--project", "project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                  show_default=True, help="Project directory holding specs/ and generated/.")
+    @click.option("--format", "fmt", type=click.Choice(formats), default="text", show_default=True,
+                  help=f"Output: {', '.join(formats)}.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, project: Path, fmt: str, **kwargs: Any) -> Any:
+        try:
+            return func(*args, project=project.resolve(), fmt=fmt, **kwargs)
+        except SpecError as exc:
+            _fail(fmt, EXIT_USER, "the specs have errors", problems=exc.problems)
+        except (ApplyError, ConnectionFailed, LockTimeout) as exc:
+            _fail(fmt, EXIT_RUNTIME, str(exc))
+        except PlanError as exc:
+            _fail(fmt, EXIT_USER, str(exc), exc.hint)
+        except DbbasicError as exc:
+            _fail(fmt, EXIT_USER, str(exc))
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dbbasic")
+def main() -> None:
+    """dbbasic: database intent in YAML, compiled into reviewed plans, applied safely.
+
+    \b
+    A 5-minute tour, in a project with specs/:
+      dbbasic validate
+      dbbasic plan
+      dbbasic diff
+      dbbasic approve --all --by you
+      dbbasic apply --target dev
+      dbbasic status --target dev
+    """
+
+
+@main.command()
+@command
+def validate(project: Path, fmt: str) -> None:
+    """Check every spec under specs/; print each problem with file:line:col.
+
+    \b
+    Example:
+      dbbasic validate --project examples/todo
+    """
+    result = api.validate(project)
+    if not result.ok:
+        _fail(fmt, EXIT_USER, "the specs have errors", problems=result.problems)
+    if fmt == "json":
+        click.echo(canonical({"ok": True, "problems": [p.to_json() for p in result.problems]}), nl=False)
+        return
+    for problem in result.problems:
+        click.echo(problem.render(), err=True)
+    assert result.specs is not None
+    specs = result.specs
+    click.echo(f"ok: {len(specs.data.tables)} tables, {len(specs.migrations)} migrations, "
+               f"{len(specs.imports)} imports{', scaling' if specs.scaling else ''}; "
+               f"plans compile for {', '.join(specs.project.dialects)}")
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when generated/ is not what the specs compile to.")
+@command
+def plan(project: Path, fmt: str, check: bool) -> None:
+    """Compile specs/ into generated/<plan-id>/<dialect>/ (plan.json, plan.md, up.sql, down.sql).
+
+    \b
+    Examples:
+      dbbasic plan
+      dbbasic plan --check     # in CI: fail on stale or hand-edited plans
+    """
+    result = api.plan(project, check=check)
+    errors = [p for p in result.problems if p.level == "error"]
+    if fmt == "json":
+        click.echo(canonical({
+            "ok": not errors and not result.stale,
+            "plans": [{"id": p.id, "dialect": p.dialect, "hash": p.hash(), "steps": len(p.steps)}
+                      for p in result.plans],
+            "changes": [asdict(c) for c in result.changes],
+            "stale": [asdict(s) for s in result.stale],
+            "problems": [p.to_json() for p in result.problems],
+        }), nl=False)
+    else:
+        for problem in result.problems:
+            click.echo(problem.render(), err=True)
+        for stale in result.stale:
+            click.echo(f"stale: {stale.plan_id} ({stale.dialect}): {stale.reason}", err=True)
+        for change in result.changes:
+            click.echo(f"{change.action}: {change.path}")
+        if check and not result.stale:
+            click.echo(f"ok: generated/ is up to date ({len(result.plans)} plans)")
+        elif not check:
+            click.echo(f"{len(result.plans)} plans compiled, {len(result.changes)} files changed")
+        if result.stale:
+            click.echo("hint: run `dbbasic plan`, review the diff, commit it", err=True)
+    if errors or result.stale:
+        sys.exit(EXIT_USER)
+
+
+@main.command()
+@click.argument("plan_ids", nargs=-1)
+@functools.partial(command, formats=("text", "json", "markdown"))
+def diff(project: Path, fmt: str, plan_ids: tuple[str, ...]) -> None:
+    """Show, step by step, what changed in each plan since it was approved.
+
+    \b
+    Examples:
+      dbbasic diff
+      dbbasic diff schema --format markdown > comment.md
+    """
+    diffs = api.diff(project, plan_ids)
+    if fmt == "json":
+        click.echo(canonical([{"plan": d.plan.id, "dialect": d.plan.dialect, "approved": d.approved,
+                               "hash": d.plan.hash(), "changes": [asdict(c) for c in d.changes]}
+                              for d in diffs]), nl=False)
+        return
+    pending = [d for d in diffs if not d.approved]
+    if fmt == "markdown":
+        lines = ["## dbbasic plans awaiting approval", ""] if pending else ["## dbbasic: every plan is approved"]
+        for d in pending:
+            lines += [f"### `{d.plan.id}` ({d.plan.dialect})", "", f"{d.plan.task} - hash `{d.plan.hash()}`", ""]
+            for change in d.changes:
+                lines += [f"- step `{change.step_id}` {change.change}", "", "```diff", change.diff.rstrip(), "```", ""]
+        click.echo("\n".join(lines))
+        return
+    for d in diffs:
+        if d.approved:
+            click.echo(f"{d.plan.id} ({d.plan.dialect}): approved, unchanged")
+            continue
+        click.echo(f"{d.plan.id} ({d.plan.dialect}): not approved as it is now ({d.plan.hash()})")
+        for change in d.changes:
+            click.echo(f"  step {change.step_id}: {change.change}")
+            click.echo("".join(f"    {line}\n" for line in change.diff.rstrip().splitlines()), nl=False)
+
+
+@main.command()
+@click.argument("plan_ids", nargs=-1)
+@click.option("--all", "approve_all", is_flag=True, help="Approve every plan.")
+@click.option("--by", required=True, help="Who approves (a name or handle), recorded in approval.json.")
+@command
+def approve(project: Path, fmt: str, plan_ids: tuple[str, ...], approve_all: bool, by: str) -> None:
+    """Approve plans as they are now: writes generated/<plan-id>/approval.json with their hashes.
+
+    \b
+    Examples:
+      dbbasic approve schema --by ana
+      dbbasic approve --all --by ana
+    """
+    if not plan_ids and not approve_all:
+        raise click.UsageError("name the plans to approve, or pass --all")
+    if plan_ids and approve_all:
+        raise click.UsageError("--all approves every plan; do not name plans with it")
+    approvals = api.approve(project, plan_ids, by)
+    if fmt == "json":
+        click.echo(canonical([a.to_json() for a in approvals]), nl=False)
+        return
+    for approval in approvals:
+        hashes = ", ".join(f"{d} {v['hash']}" for d, v in sorted(approval.dialects.items()))
+        click.echo(f"approved {approval.plan_id} by {approval.by}: {hashes}")
+
+
+@main.command()
+@click.argument("plan_ids", nargs=-1)
+@click.option("--target", required=True, help="A target name from the project spec, or a URL.")
+@click.option("--dry-run", is_flag=True, help="Print what would run; change nothing.")
+@click.option("--no-approval", is_flag=True, help="Run plans that are not approved (local work only).")
+@click.option("--lock-wait", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for another runner to finish.")
+@click.option("--confirm", multiple=True, metavar="PLAN:STEP", help="Mark a manual step as done.")
+@command
+def apply(project: Path, fmt: str, plan_ids: tuple[str, ...], target: str, dry_run: bool, no_approval: bool,
+          lock_wait: float, confirm: tuple[str, ...]) -> None:
+    """Apply pending approved plans to a target, in order, each step in a transaction.
+
+    \b
+    Examples:
+      dbbasic apply --target dev
+      dbbasic apply --target prod --dry-run
+      DATABASE_URL=postgresql://app@db/app dbbasic apply --target prod --format json
+    """
+    def report(result: StepResult) -> None:
+        if fmt == "text" and result.status != "skipped":
+            click.echo(f"{result.status}: {result.plan_id} {result.step_id}"
+                       + (f" ({result.rows} rows)" if result.rows else ""))
+            for statement in result.statements:
+                click.echo(f"    {statement};")
+
+    result = api.apply(project, target, plan_ids, dry_run=dry_run, require_approval=not no_approval,
+                       lock_wait=lock_wait, confirm=confirm, report=report)
+    if fmt == "json":
+        click.echo(canonical({"ok": True, "target": result.target, "dialect": result.dialect,
+                              "steps": [asdict(s) for s in result.steps]}), nl=False)
+        return
+    ran = [s for s in result.steps if s.status in ("applied", "would run")]
+    verb = "would run" if dry_run else "applied"
+    click.echo(f"{verb} {len(ran)} steps on {result.target}" if ran else f"{result.target} is up to date")
+
+
+@main.command()
+@click.option("--target", required=True, help="A target name from the project spec, or a URL.")
+@command
+def status(project: Path, fmt: str, target: str) -> None:
+    """List applied, pending, failed and drifted plans on a target.
+
+    \b
+    Example:
+      dbbasic status --target dev
+    """
+    display, plans = api.status(project, target)
+    if fmt == "json":
+        click.echo(canonical({"target": display, "plans": [asdict(p) for p in plans]}), nl=False)
+        return
+    click.echo(f"target {display}")
+    for p in plans:
+        line = f"  {p.state:<8} {p.plan_id}  ({p.steps_applied}/{p.steps} steps)"
+        click.echo(line + (f"  {p.error}" if p.error else ""))
+    if not any(p.state != "applied" for p in plans):
+        click.echo("nothing pending")
+
+
+@main.group()
+def schema() -> None:
+    """The JSON Schemas of the spec language."""
+
+
+@schema.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def schema_export(directory: Path) -> None:
+    """Write the JSON Schemas for editor completion.
+
+    \b
+    Example:
+      dbbasic schema export schemas/
+    then start a spec with:
+      # yaml-language-server: $schema=../schemas/spec.json
+    """
+    from dbbasic.specs.schema import export_schemas
+
+    for path in export_schemas(directory):
+        click.echo(f"written: {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""The plans on disk: `generated/<plan-id>/<dialect>/{plan.json, plan.md, up.sql, down.sql}`.
+
+Writing is idempotent (a file is rewritten only when its bytes change) and `stale()` compares the
+bytes on disk with what the specs compile to, so a hand-edited or outdated plan is always caught.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbbasic.errors import PlanError
+from dbbasic.plan.model import Plan
+from dbbasic.plan.render import render_down_sql, render_markdown, render_up_sql
+
+PLAN_JSON = "plan.json"
+
+
+def artifacts(plan: Plan) -> dict[str, str]:
+    """Every file of a plan, by name."""
+    return {PLAN_JSON: plan.canonical_json(), "plan.md": render_markdown(plan),
+            "up.sql": render_up_sql(plan), "down.sql": render_down_sql(plan)}
+
+
+def plan_dir(generated: Path, plan_id: str, dialect: str) -> Path:
+    return generated.joinpath(*plan_id.split("/"), dialect)
+
+
+def on_disk(generated: Path) -> dict[tuple[str, str], Path]:
+    """(plan id, dialect) -> directory, for every plan.json under generated/."""
+    found = {}
+    for path in sorted(generated.rglob(PLAN_JSON)) if generated.is_dir() else []:
+        rel = path.parent.relative_to(generated)
+        if len(rel.parts) >= 2:
+            found[("/".join(rel.parts[:-1]), rel.parts[-1])] = path.parent
+    return found
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    action: str  # "written", "removed"
+
+
+def write_plans(generated: Path, plans: list[Plan]) -> list[Change]:
+    """Write the plans, remove the plans whose spec is gone; return what changed on disk."""
+    changes = []
+    wanted = {(p.id, p.dialect) for p in plans}
+    for plan in plans:
+        directory = plan_dir(generated, plan.id, plan.dialect)
+        for name, text in artifacts(plan).items():
+            path = directory / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                directory.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+                changes.append(Change(path.relative_to(generated.parent).as_posix(), "written"))
+    for key, directory in on_disk(generated).items():
+        if key not in wanted:
+            shutil.rmtree(directory)
+            changes.append(Change(directory.relative_to(generated.parent).as_posix(), "removed"))
+            _prune(directory.parent, generated, keep_approval=any(k[0] == key[0] for k in wanted))
+    return changes
+
+
+def _prune(directory: Path, generated: Path, keep_approval: bool) -> None:
+    """Remove a plan id's folder once no dialect of it is left (its approval goes with it)."""
+    while directory != generated and directory.is_dir():
+        entries = {p.name for p in directory.iterdir()}
+        if entries - {"approval.json"} or (entries and keep_approval):
+            return
+        shutil.rmtree(directory)
+        directory = directory.parent
+
+
+@dataclass(frozen=True)
+class Stale:
+    plan_id: str
+    dialect: str
+    reason: str
+
+
+def stale_plans(generated: Path, plans: list[Plan]) -> list[Stale]:
+    """Each plan whose files differ from what the specs compile to, and each plan with no spec."""
+    found = []
+    for plan in plans:
+        directory = plan_dir(generated, plan.id, plan.dialect)
+        differ = [name for name, text in artifacts(plan).items()
+                  if not (directory / name).exists() or (directory / name).read_text(encoding="utf-8") != text]
+        if differ == list(artifacts(plan)) and not directory.exists():
+            found.append(Stale(plan.id, plan.dialect, "not compiled yet"))
+        elif differ:
+            found.append(Stale(plan.id, plan.dialect, f"{', '.join(differ)} differ from what the specs compile to"))
+    wanted = {(p.id, p.dialect) for p in plans}
+    found += [Stale(pid, d, "its spec is gone") for (pid, d) in on_disk(generated) if (pid, d) not in wanted]
+    return found
+
+
+def read_plan(generated: Path, plan_id: str, dialect: str) -> Plan:
+    """The plan as committed; refused when plan.json was edited by hand (its hash no longer matches)."""
+    path = plan_dir(generated, plan_id, dialect) / PLAN_JSON
+    if not path.exists():
+        raise PlanError(f"plan {plan_id} has no {dialect} version in {path.parent}", plan_id,
+                        "run `dbbasic plan`; add the target's dialect to project.dialects if it is missing")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PlanError(f"{path} is not valid JSON: {exc}", plan_id, "run `dbbasic plan` to rewrite it") from None
+    plan = Plan.from_json(data)
+    if plan.hash() != data.get("hash"):
+        raise PlanError(f"plan {plan_id} ({dialect}) was edited by hand: its content does not match its hash",
+                        plan_id, "run `dbbasic plan` to rewrite it from the specs, then review and approve")
+    return plan

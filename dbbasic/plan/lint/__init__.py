@@ -1,0 +1,54 @@
+"""The plan linter: one rule per module, run over every step of a plan.
+
+A rule module exposes `CODE` (kebab-case, used in output, in `lint: {ignore: ...}` and as its docs
+anchor), `LEVEL`, and `check(step, context) -> list[Finding]`; its docstring has a "Problem" and a
+"Solution" paragraph, from which docs/lint-rules.md is generated. `RULES` is the only registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from types import ModuleType
+
+from dbbasic.plan.lint import (
+    concurrent_in_transaction,
+    destructive_statement,
+    index_blocks_writes,
+    missing_down,
+)
+from dbbasic.plan.model import DdlStep, Finding, Plan
+from dbbasic.sql.analyze import Effect, statement_effect
+from dbbasic.sql.dialect import Dialect
+
+RULES: tuple[ModuleType, ...] = (destructive_statement, concurrent_in_transaction, index_blocks_writes, missing_down)
+CODES = tuple(rule.CODE for rule in RULES)
+
+
+@dataclass(frozen=True)
+class LintContext:
+    """What a rule may know beyond the step: the dialect, what the spec allows, what the plan creates."""
+
+    dialect: Dialect
+    allow_destructive: bool = False
+    created_tables: frozenset[str] = frozenset()
+    ignore: dict[str, str] = field(default_factory=dict)
+
+    def effects(self, statements: tuple[str, ...]) -> list[Effect]:
+        return [statement_effect(self.dialect, s) for s in statements]
+
+
+def lint_plan(plan: Plan, allow_destructive: bool = False, ignore: dict[str, str] | None = None) -> Plan:
+    """The plan with the findings of every rule; ignored rules stay visible as `info` with the reason."""
+    dialect = Dialect.get(plan.dialect)
+    created = frozenset(t for s in plan.steps if isinstance(s, DdlStep)
+                        for e in (statement_effect(dialect, x) for x in s.up) for t in e.creates)
+    context = LintContext(dialect, allow_destructive, created, dict(ignore or {}))
+    findings = []
+    for step in plan.steps:
+        for rule in RULES:
+            for finding in rule.check(step, context):
+                reason = context.ignore.get(finding.rule)
+                if reason is not None:
+                    finding = replace(finding, level="info", message=f"{finding.message} (ignored: {reason})")
+                findings.append(finding)
+    return plan.with_findings(findings)

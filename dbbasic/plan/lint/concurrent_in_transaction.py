@@ -1,0 +1,31 @@
+"""A statement that cannot run inside a transaction is in a transactional step.
+
+Problem: `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY` and `VACUUM` fail with "cannot run
+inside a transaction block" on PostgreSQL, so the step fails every time it is applied.
+
+Solution: put the statement in a step of its own with `transactional: false`. The runner then runs
+it outside a transaction and, as such a step can stop half-way, makes it safe to run again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from dbbasic.plan.model import DdlStep, Finding, Step
+
+if TYPE_CHECKING:
+    from dbbasic.plan.lint import LintContext
+
+CODE = "concurrent-in-transaction"
+LEVEL = "error"
+_NO_TRANSACTION = re.compile(r"^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|REINDEX\s+.*CONCURRENTLY)", re.I)
+
+
+def check(step: Step, context: LintContext) -> list[Finding]:
+    if not isinstance(step, DdlStep) or not step.transactional:
+        return []
+    flagged = [s for s, e in zip(step.up, context.effects(step.up), strict=True)
+               if e.concurrent or _NO_TRANSACTION.match(s)]
+    return [Finding(step.id, CODE, LEVEL, f"`{s[:60]}` cannot run inside a transaction",
+                    "move it to a step of its own with `transactional: false`") for s in flagged]

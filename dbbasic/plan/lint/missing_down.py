@@ -1,0 +1,28 @@
+"""A step that changes the schema or data has no `down`.
+
+Problem: `dbbasic rollback` cannot undo the plan past this step; if the release has to be rolled
+back, someone writes the reverse SQL by hand, under pressure.
+
+Solution: add `down:` to the step with the statements that undo it (`DROP COLUMN` for an
+`ADD COLUMN`), or silence the rule for this migration with a reason when the step truly cannot be
+undone: `lint: {ignore: {missing-down: "backfill is idempotent"}}`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dbbasic.plan.model import BatchedStep, DdlStep, Finding, Step
+
+if TYPE_CHECKING:
+    from dbbasic.plan.lint import LintContext
+
+CODE = "missing-down"
+LEVEL = "warning"
+
+
+def check(step: Step, context: LintContext) -> list[Finding]:
+    if isinstance(step, (DdlStep, BatchedStep)) and step.down is None:
+        return [Finding(step.id, CODE, LEVEL, "this step has no `down`: rollback cannot undo it",
+                        "add `down:` with the statements that undo it")]
+    return []

@@ -1,0 +1,191 @@
+"""The plan: an ordered list of steps as plain data, its canonical JSON, and its hash.
+
+A step says what runs (its SQL for one dialect), how (in a transaction or not, in batches) and what it
+costs (lock, risk); rendering it for people is render.py's job and running it is the runner's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, ClassVar, Literal
+
+from dbbasic.errors import PlanError
+from dbbasic.specs.model import Source
+from dbbasic.sql.dialect import Dialect
+
+FORMAT = "dbbasic.plan/1"
+Risk = Literal["safe", "caution", "destructive"]
+
+
+@dataclass(frozen=True)
+class DdlStep:
+    """Statements run together in one transaction (or, when not transactional, one by one)."""
+
+    kind: ClassVar[str] = "ddl"
+    id: str
+    up: tuple[str, ...]
+    down: tuple[str, ...] | None = None
+    """None when the step cannot be undone."""
+    transactional: bool = True
+    lock: str = ""
+    risk: Risk = "safe"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class BatchedStep:
+    """One statement run over key ranges `%(after)s < key <= %(upto)s`, committed batch by batch."""
+
+    kind: ClassVar[str] = "batched"
+    id: str
+    table: str
+    key: str
+    up: tuple[str, ...]
+    batch_rows: int = 5000
+    down: tuple[str, ...] | None = None
+    lock: str = "ROW EXCLUSIVE on the rows of each batch"
+    risk: Risk = "caution"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CheckStep:
+    """A query whose single value must equal `expect`, or the plan stops."""
+
+    kind: ClassVar[str] = "check"
+    id: str
+    sql: str
+    expect: Any
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ManualStep:
+    """Something a person does; apply stops here and says how to continue."""
+
+    kind: ClassVar[str] = "manual"
+    id: str
+    action: str
+    description: str = ""
+
+
+Step = DdlStep | BatchedStep | CheckStep | ManualStep
+STEP_CLASSES: dict[str, type[Step]] = {cls.kind: cls for cls in (DdlStep, BatchedStep, CheckStep, ManualStep)}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """What a lint rule found in a step: what happens (message) and what to do instead (help)."""
+
+    step: str
+    rule: str
+    level: Literal["error", "warning", "info"]
+    message: str
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    task: str
+    dialect: str
+    source: Source
+    generator: str
+    generator_version: int
+    steps: tuple[Step, ...]
+    findings: tuple[Finding, ...] = ()
+    description: str = ""
+
+    def with_findings(self, findings: list[Finding]) -> Plan:
+        return replace(self, findings=tuple(sorted(findings)))
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    # -- JSON --------------------------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        body = self._body()
+        body["hash"] = self.hash()
+        return body
+
+    def _body(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "id": self.id,
+            "task": self.task,
+            "description": self.description,
+            "dialect": self.dialect,
+            "source": asdict(self.source),
+            "made_by": {"generator": self.generator, "version": self.generator_version},
+            "steps": [step_to_json(s) for s in self.steps],
+            "findings": [asdict(f) for f in self.findings],
+        }
+
+    def canonical_json(self) -> str:
+        return canonical(self.to_json())
+
+    def hash(self) -> str:
+        """Digest of what runs: the steps with their SQL normalised, in this dialect, under this id.
+
+        The task text, the source position and digest, and the findings are left out: rewording a
+        spec or reformatting its SQL must not invalidate an approval, while any change of meaning does.
+        """
+        dialect = Dialect.get(self.dialect)
+        steps = [_normalized(step_to_json(s), dialect) for s in self.steps]
+        meaning = {"format": FORMAT, "id": self.id, "dialect": self.dialect, "steps": steps}
+        return "sha256:" + hashlib.sha256(canonical(meaning).encode()).hexdigest()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        if data.get("format") != FORMAT:
+            raise PlanError(f"unknown plan format {data.get('format')!r} (this dbbasic reads {FORMAT})",
+                            data.get("id"), "recompile with `dbbasic plan`")
+        try:
+            return cls(
+                id=data["id"], task=data["task"], dialect=data["dialect"], description=data.get("description", ""),
+                source=Source(**data["source"]),
+                generator=data["made_by"]["generator"], generator_version=data["made_by"]["version"],
+                steps=tuple(step_from_json(s) for s in data["steps"]),
+                findings=tuple(Finding(**f) for f in data.get("findings", [])),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PlanError(f"plan {data.get('id', '?')} is malformed: {exc}", data.get("id"),
+                            "recompile with `dbbasic plan`") from None
+
+
+def step_to_json(step: Step) -> dict[str, Any]:
+    body: dict[str, Any] = {"kind": step.kind}
+    for f in fields(step):
+        value = getattr(step, f.name)
+        body[f.name] = list(value) if isinstance(value, tuple) else value
+    return body
+
+
+def step_from_json(data: dict[str, Any]) -> Step:
+    cls = STEP_CLASSES.get(data.get("kind", ""))
+    if cls is None:
+        raise ValueError(f"unknown step kind {data.get('kind')!r}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "kind"}
+    return cls(**values)
+
+
+def canonical(data: Any) -> str:
+    """Canonical JSON: sorted keys, 2-space indent, UTF-8 as is, trailing newline."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def _normalized(step: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    result = {k: v for k, v in step.items() if k != "description"}
+    for key in ("up", "down"):
+        if result.get(key) is not None:
+            result[key] = [dialect.normalize(s) for s in result[key]]
+    if "sql" in result:
+        result["sql"] = dialect.normalize(result["sql"])
+    return result
+
+
+__all__ = ["FORMAT", "BatchedStep", "CheckStep", "DdlStep", "Finding", "ManualStep", "Plan", "Source",
+           "Step", "canonical"]

@@ -1,0 +1,107 @@
+"""Render a plan for people: plan.md (what a reviewer reads first), up.sql and down.sql.
+
+One function per step class for the SQL, like Alembic's render.py; the output is deterministic so
+that compiling twice gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+
+from dbbasic.plan.model import BatchedStep, CheckStep, DdlStep, ManualStep, Plan, Step
+from dbbasic.sql.dialect import Dialect
+
+_RISK_MARK = {"safe": "safe", "caution": "**caution**", "destructive": "**DESTRUCTIVE**"}
+
+
+def render_markdown(plan: Plan) -> str:
+    lines = [f"# Plan `{plan.id}` ({plan.dialect})", "", plan.task, ""]
+    if plan.description:
+        lines += [plan.description, ""]
+    lines += [
+        f"- source: `{plan.source.file}` line {plan.source.line}",
+        f"- made by: generator `{plan.generator}` version {plan.generator_version}",
+        f"- hash: `{plan.hash()}`",
+        "",
+        "| step | kind | risk | lock | rollback |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| `{s.id}` | {s.kind} | {_risk(s)} | {_lock(s)} | {_rollback(s)} |" for s in plan.steps]
+    if plan.findings:
+        lines += ["", "## Findings", ""]
+        for f in plan.findings:
+            level = f"**{f.level}**" if f.level == "error" else f.level
+            advice = f" Instead: {f.help}" if f.help and f.level != "info" else ""
+            lines.append(f"- {level} `{f.rule}` in step `{f.step}`: {f.message}.{advice}")
+    lines += ["", "## Steps"]
+    dialect = Dialect.get(plan.dialect)
+    for step in plan.steps:
+        lines += ["", f"### `{step.id}`", ""]
+        if step.description:
+            lines += [step.description, ""]
+        lines += _step_markdown(step, dialect)
+    return "\n".join(lines) + "\n"
+
+
+def _risk(step: Step) -> str:
+    return _RISK_MARK[step.risk] if isinstance(step, (DdlStep, BatchedStep)) else "safe"
+
+
+def _lock(step: Step) -> str:
+    if isinstance(step, (DdlStep, BatchedStep)):
+        return step.lock.replace("|", "/")
+    return "none" if isinstance(step, CheckStep) else "n/a: a person acts"
+
+
+def _rollback(step: Step) -> str:
+    if isinstance(step, (DdlStep, BatchedStep)):
+        return "yes" if step.down is not None else "**none**"
+    return "nothing to undo"
+
+
+def _step_markdown(step: Step, dialect: Dialect) -> list[str]:
+    if isinstance(step, ManualStep):
+        return [f"A person does this, then runs `dbbasic apply` again: {step.action}"]
+    if isinstance(step, CheckStep):
+        return [f"Stops the plan unless this returns `{json.dumps(step.expect)}`:", "", "```sql",
+                dialect.pretty(step.sql), "```"]
+    notes = []
+    if isinstance(step, BatchedStep):
+        notes = [f"Runs over `{step.table}` in batches of about {step.batch_rows} rows ordered by `{step.key}`, "
+                 "each batch committed with its checkpoint.", ""]
+    elif not step.transactional:
+        notes = ["Runs outside a transaction, one statement at a time.", ""]
+    body = notes + ["```sql", *[dialect.pretty(s) + ";" for s in step.up], "```"]
+    if step.down is not None:
+        body += ["", "Rollback:", "", "```sql", *[dialect.pretty(s) + ";" for s in step.down], "```"]
+    return body
+
+
+def render_up_sql(plan: Plan) -> str:
+    return _script(plan, [(s.id, _up(s)) for s in plan.steps], "up")
+
+
+def render_down_sql(plan: Plan) -> str:
+    steps = [(s.id, s.down) for s in reversed(plan.steps) if isinstance(s, (DdlStep, BatchedStep))]
+    return _script(plan, [(sid, list(down) if down is not None else None) for sid, down in steps], "down")
+
+
+def _up(step: Step) -> list[str] | None:
+    if isinstance(step, (DdlStep, BatchedStep)):
+        return list(step.up)
+    if isinstance(step, CheckStep):
+        return [f"-- check: expect {json.dumps(step.expect)}", step.sql]
+    return ["-- manual: " + " ".join(step.action.split())]
+
+
+def _script(plan: Plan, steps: list[tuple[str, list[str] | None]], direction: str) -> str:
+    dialect = Dialect.get(plan.dialect)
+    out = [f"-- dbbasic plan {plan.id} ({plan.dialect}), {direction}; generated, do not edit.",
+           f"-- hash: {plan.hash()}"]
+    for step_id, statements in steps:
+        out += ["", f"-- step {step_id}"]
+        if statements is None:
+            out.append("-- no down: this step cannot be undone")
+            continue
+        out += [s if s.startswith("--") else dialect.pretty(s) + ";" for s in statements]
+    return "\n".join(out) + "\n"

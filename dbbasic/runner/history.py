@@ -1,0 +1,94 @@
+"""`dbbasic_history`: one row per plan step, the runner's memory on SQLite and PostgreSQL alike.
+
+A step's row is written in the same transaction as the step (or, for a batched step, as each batch
+with its checkpoint), so the database and its history can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from dbbasic.runner.connect import Database
+
+TABLE = "dbbasic_history"
+
+_CREATE = """CREATE TABLE IF NOT EXISTS dbbasic_history (
+  plan_id text NOT NULL,
+  step_id text NOT NULL,
+  plan_hash text NOT NULL,
+  status text NOT NULL,
+  started_at text NOT NULL,
+  finished_at text,
+  rows_touched bigint NOT NULL DEFAULT 0,
+  checkpoint text,
+  error text,
+  PRIMARY KEY (plan_id, step_id)
+)"""
+
+_UPSERT = """INSERT INTO dbbasic_history
+  (plan_id, step_id, plan_hash, status, started_at, finished_at, rows_touched, checkpoint, error)
+VALUES (%(plan_id)s, %(step_id)s, %(plan_hash)s, %(status)s, %(now)s, %(finished)s, %(rows)s, %(checkpoint)s, %(error)s)
+ON CONFLICT (plan_id, step_id) DO UPDATE SET
+  plan_hash = excluded.plan_hash, status = excluded.status, finished_at = excluded.finished_at,
+  rows_touched = excluded.rows_touched, checkpoint = excluded.checkpoint, error = excluded.error"""
+
+
+# A failure keeps the step's checkpoint and row count: the batches before it stay committed.
+_FAILED = """INSERT INTO dbbasic_history (plan_id, step_id, plan_hash, status, started_at, finished_at, error)
+VALUES (%(plan_id)s, %(step_id)s, %(plan_hash)s, 'failed', %(now)s, %(now)s, %(error)s)
+ON CONFLICT (plan_id, step_id) DO UPDATE SET
+  plan_hash = excluded.plan_hash, status = 'failed', finished_at = excluded.finished_at, error = excluded.error"""
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    plan_id: str
+    step_id: str
+    plan_hash: str
+    status: str  # "running", "applied", "failed"
+    started_at: str
+    finished_at: str | None
+    rows_touched: int
+    checkpoint: str | None
+    error: str | None
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def ensure(db: Database) -> None:
+    with db.transaction():
+        db.execute(_CREATE)
+
+
+def exists(db: Database) -> bool:
+    return bool(db.query(db.dialect.TABLE_EXISTS, {"name": TABLE}))
+
+
+def records(db: Database, plan_id: str | None = None) -> list[StepRecord]:
+    sql = ("SELECT plan_id, step_id, plan_hash, status, started_at, finished_at, rows_touched, checkpoint, error "
+           "FROM dbbasic_history")
+    if plan_id is None:
+        rows = db.query(sql + " ORDER BY started_at, plan_id, step_id")
+    else:
+        rows = db.query(sql + " WHERE plan_id = %(plan_id)s ORDER BY started_at, step_id", {"plan_id": plan_id})
+    return [StepRecord(*row) for row in rows]
+
+
+def record(db: Database, plan_id: str, step_id: str, plan_hash: str, status: str, *, rows: int = 0,
+           checkpoint: str | None = None, error: str | None = None) -> None:
+    """Write a step's row; call inside the step's own transaction. Exactly one row must change."""
+    finished = now() if status in ("applied", "failed") else None
+    changed = db.execute(_UPSERT, {"plan_id": plan_id, "step_id": step_id, "plan_hash": plan_hash,
+                                   "status": status, "now": now(), "finished": finished, "rows": rows,
+                                   "checkpoint": checkpoint, "error": error})
+    if changed != 1:
+        raise RuntimeError(f"dbbasic_history: expected to change 1 row for {plan_id}/{step_id}, changed {changed}")
+
+
+def record_failure(db: Database, plan_id: str, step_id: str, plan_hash: str, error: str) -> None:
+    with db.transaction():
+        db.execute(_FAILED, {"plan_id": plan_id, "step_id": step_id, "plan_hash": plan_hash, "now": now(),
+                             "error": error})

@@ -1,0 +1,193 @@
+"""Build migrations from `migration:` / `migrations:` sections.
+
+Explicit SQL is resolved here for every dialect the project compiles for: kept as written for the dialect
+it was written in, translated by sqlglot for the others, and refused (with the per-dialect form as the
+fix) when sqlglot cannot translate it. Generators downstream never see a missing dialect.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dbbasic.errors import Problem
+from dbbasic.specs.loader import Document, JsonPath
+from dbbasic.specs.model import (
+    BatchedStepSpec,
+    CheckStepSpec,
+    DataModel,
+    DialectSql,
+    ManualStepSpec,
+    Migration,
+    MigrationKind,
+    Project,
+    Source,
+    SqlStepSpec,
+    StepSpec,
+)
+from dbbasic.specs.schema_errors import suggest
+from dbbasic.sql.dialect import Dialect
+
+MIGRATION_KINDS: tuple[MigrationKind, ...] = ("steps", "pattern", "specification", "move")
+STEP_KINDS = ("sql", "batched", "check", "manual")
+_BOUND = re.compile(r"%\((after|upto)\)s")
+
+
+class MigrationBuilder:
+    def __init__(self, project: Project, data: DataModel, problems: list[Problem]):
+        self.project = project
+        self.data = data
+        self.problems = problems
+
+    def build(self, doc: Document, path: JsonPath, spec: dict[str, Any], default_id: str) -> Migration | None:
+        kinds = [k for k in MIGRATION_KINDS if k in spec]
+        if len(kinds) != 1:
+            message = ("a migration needs one of: " if not kinds else "a migration takes only one of: ")
+            self.problems.append(doc.problem(path, "migration-kind", message + ", ".join(MIGRATION_KINDS),
+                                             "`steps:` for explicit SQL, `pattern:` for a library pattern, "
+                                             "`specification:` for the planner, `move:` for an engine move",
+                                             key=True))
+            return None
+        kind = kinds[0]
+        written_in = spec.get("dialect", self.project.dialect)
+        steps: tuple[StepSpec, ...] = ()
+        if kind == "steps":
+            steps = self._steps(doc, path + ("steps",), spec["steps"], written_in)
+        elif kind == "pattern":
+            self._check_model_refs(doc, path, spec)
+        elif kind == "move":
+            self._check_move(doc, path + ("move",), spec["move"])
+        return Migration(
+            id=spec.get("id", default_id), task=spec["task"], kind=kind,
+            source=Source(doc.file, doc.pos(path, key=True).line, doc.sha256),
+            description=spec.get("description", ""), written_in=written_in, steps=steps,
+            allow_destructive=bool(spec.get("allow_destructive", False)),
+            lint_ignore=dict(spec.get("lint", {}).get("ignore", {})),
+            options={k: v for k, v in spec.items() if k not in ("task", "id", "description", "steps")},
+        )
+
+    def _steps(self, doc: Document, path: JsonPath, specs: list[dict[str, Any]], written_in: str
+               ) -> tuple[StepSpec, ...]:
+        steps: list[StepSpec] = []
+        seen: set[str] = set()
+        for i, spec in enumerate(specs):
+            where = path + (i,)
+            kinds = [k for k in STEP_KINDS if k in spec]
+            if len(kinds) != 1:
+                self.problems.append(doc.problem(where, "step-kind", f"a step needs exactly one of: "
+                                                 f"{', '.join(STEP_KINDS)} (found {', '.join(kinds) or 'none'})",
+                                                 "split it into one step per kind"))
+                continue
+            kind = kinds[0]
+            step_id = str(spec.get("id", f"{i + 1}-{kind}"))
+            if step_id in seen:
+                self.problems.append(doc.problem(where + ("id",), "duplicate-step", f"step id '{step_id}' repeats",
+                                                 "give each step its own id"))
+            seen.add(step_id)
+            step = self._step(doc, where, spec, kind, step_id, written_in)
+            if step is not None:
+                steps.append(step)
+        return tuple(steps)
+
+    def _step(self, doc: Document, path: JsonPath, spec: dict[str, Any], kind: str, step_id: str,
+              written_in: str) -> StepSpec | None:
+        description = spec.get("description", "")
+        if kind == "manual":
+            return ManualStepSpec(step_id, spec["manual"], description)
+        sql = self._sql(doc, path + (kind,), spec[kind], written_in)
+        down = self._sql(doc, path + ("down",), spec["down"], written_in) if "down" in spec else None
+        if kind == "check":
+            if sql is not None and any(len(statements) != 1 for statements in sql.values()):
+                self.problems.append(doc.problem(path + ("check",), "check-one-query",
+                                                 "a check is one query returning one value",
+                                                 "split it into several check steps"))
+                sql = None
+            if "expect" not in spec:
+                self.problems.append(doc.problem(path, "check-expect", "a check step needs `expect:`",
+                                                 "write the value the query must return, e.g. expect: 0"))
+            return None if sql is None else CheckStepSpec(step_id, sql, spec.get("expect"), description)
+        if kind == "batched":
+            self._check_batched(doc, path, spec)
+            if sql is None or "table" not in spec or "key" not in spec:
+                return None
+            return BatchedStepSpec(step_id, sql, spec["table"], spec["key"], int(spec.get("batch_rows", 5000)),
+                                   down, description)
+        if sql is None:
+            return None
+        return SqlStepSpec(step_id, sql, down, bool(spec.get("transactional", True)), description)
+
+    def _check_batched(self, doc: Document, path: JsonPath, spec: dict[str, Any]) -> None:
+        for key in ("table", "key"):
+            if key not in spec:
+                self.problems.append(doc.problem(path, "batched-needs", f"a batched step needs `{key}:`",
+                                                 "batched steps walk `table` in order of `key`"))
+        text = spec["batched"] if isinstance(spec["batched"], str) else str(spec["batched"])
+        missing = {"after", "upto"} - set(_BOUND.findall(text))
+        if missing:
+            self.problems.append(doc.problem(path + ("batched",), "batched-bounds",
+                                             "a batched statement must use both %(after)s and %(upto)s",
+                                             f"add `WHERE {spec.get('key', 'id')} > %(after)s AND "
+                                             f"{spec.get('key', 'id')} <= %(upto)s`"))
+        table = self.data.table(spec.get("table", ""))
+        if "table" in spec and table is None:
+            self.problems.append(doc.problem(path + ("table",), "unknown-model",
+                                             f"table '{spec['table']}' is not in the data model",
+                                             suggest(spec["table"], [t.name for t in self.data.tables])))
+        elif table is not None and "key" in spec and table.field(spec["key"]) is None:
+            self.problems.append(doc.problem(path + ("key",), "unknown-field",
+                                             f"'{spec['key']}' is not a field of '{table.name}'",
+                                             suggest(spec["key"], [f.name for f in table.fields])))
+
+    def _sql(self, doc: Document, path: JsonPath, value: Any, written_in: str) -> DialectSql | None:
+        if isinstance(value, dict):
+            missing = [d for d in self.project.dialects if d not in value]
+            if missing:
+                self.problems.append(doc.problem(path, "sql-dialect-missing",
+                                                 f"no SQL for {', '.join(missing)}, which this project compiles for",
+                                                 f"add `{missing[0]}: ...` here"))
+                return None
+            return {d: self._statements(Dialect.get(d), value[d]) for d in self.project.dialects}
+        source = Dialect.get(written_in)
+        statements = self._statements(source, value)
+        result: DialectSql = {}
+        for name in self.project.dialects:
+            dialect = Dialect.get(name)
+            translated = [dialect.translate(s, source) for s in statements]
+            failed = [s for s, t in zip(statements, translated, strict=True) if t is None]
+            if failed:
+                self.problems.append(doc.problem(
+                    path, "sql-translate", f"cannot translate this {source.name} SQL to {name}: {failed[0][:80]}",
+                    f"write it per dialect: {{{source.name}: ..., {name}: ...}}"))
+                return None
+            result[name] = tuple(t for t in translated if t is not None)
+        return result
+
+    @staticmethod
+    def _statements(dialect: Dialect, value: str | list[str]) -> tuple[str, ...]:
+        texts = [value] if isinstance(value, str) else value
+        return tuple(s for text in texts for s in dialect.split(text))
+
+    def _check_model_refs(self, doc: Document, path: JsonPath, spec: dict[str, Any]) -> None:
+        if "model" not in spec:
+            return
+        table = self.data.table(spec["model"])
+        if table is None:
+            self.problems.append(doc.problem(path + ("model",), "unknown-model",
+                                             f"model '{spec['model']}' is not in the data model",
+                                             suggest(spec["model"], [t.name for t in self.data.tables])))
+            return
+        names = ([spec["field"]] if "field" in spec else []) + list(spec.get("fields", []))
+        fields = [f.name for f in table.fields]
+        for i, name in enumerate(names):
+            if name not in fields:
+                where = path + ("field",) if "field" in spec and i == 0 else path + ("fields", i - ("field" in spec))
+                self.problems.append(doc.problem(where, "unknown-field", f"'{name}' is not a field of '{table.name}'",
+                                                 suggest(name, fields)))
+
+    def _check_move(self, doc: Document, path: JsonPath, move: dict[str, str]) -> None:
+        for end in ("from", "to"):
+            name = move[end]
+            if "://" not in name and self.project.target(name) is None:
+                self.problems.append(doc.problem(path + (end,), "unknown-target", f"no target named '{name}'",
+                                                 suggest(name, [t.name for t in self.project.targets])
+                                                 or "add it under project.targets, or write a URL"))

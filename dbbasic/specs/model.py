@@ -1,0 +1,188 @@
+"""The typed spec model (the IR): what the specs mean, with no YAML and no SQL in it.
+
+Everything here is produced by `validate.py` from documents that passed validation, so generators can
+trust it: refs resolve, enum defaults are among the values, every SQL text exists for every dialect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SEMANTIC_TYPES: dict[str, int] = {
+    # name -> how many numeric arguments it may take, e.g. string(120), decimal(10,2)
+    "id": 0, "uuid": 0, "text": 0, "string": 1, "email": 0, "phone": 0, "url": 0, "int": 0, "bigint": 0,
+    "decimal": 2, "float": 0, "bool": 0, "date": 0, "timestamp": 0, "json": 0, "enum": 0,
+}
+
+ON_DELETE = ("cascade", "restrict", "set_null", "set_default", "no_action")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a plan's intent was written: the spec file, the line of its key, the file's digest."""
+
+    file: str
+    line: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FieldType:
+    name: str
+    args: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.name}({', '.join(map(str, self.args))})" if self.args else self.name
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: FieldType
+    required: bool = False
+    unique: bool = False
+    index: bool = False
+    default: Any = None
+    values: tuple[str | int, ...] = ()
+    ref: str | None = None
+    on_delete: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class IndexColumn:
+    name: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Index:
+    columns: tuple[IndexColumn, ...]
+    unique: bool = False
+    name: str | None = None
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...] = ()
+    unique: tuple[tuple[str, ...], ...] = ()
+    indexes: tuple[Index, ...] = ()
+    description: str = ""
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class DataModel:
+    tables: tuple[Table, ...] = ()
+    source: Source | None = None
+
+    def table(self, name: str) -> Table | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    url: str
+    """As written: may hold `${VAR}`, resolved only when a runner connects."""
+    dialect: str | None
+    """Known when the URL is literal or the spec says so."""
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str = "dbbasic-project"
+    dialect: str = "postgres"
+    dialects: tuple[str, ...] = ("postgres",)
+    targets: tuple[Target, ...] = ()
+
+    def target(self, name: str) -> Target | None:
+        return next((t for t in self.targets if t.name == name), None)
+
+
+# SQL written by an author, resolved for every dialect the project compiles for.
+DialectSql = dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class SqlStepSpec:
+    id: str
+    sql: DialectSql
+    down: DialectSql | None = None
+    transactional: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class BatchedStepSpec:
+    id: str
+    sql: DialectSql
+    table: str
+    key: str
+    batch_rows: int = 5000
+    down: DialectSql | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CheckStepSpec:
+    id: str
+    sql: DialectSql
+    expect: Any
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ManualStepSpec:
+    id: str
+    action: str
+    description: str = ""
+
+
+StepSpec = SqlStepSpec | BatchedStepSpec | CheckStepSpec | ManualStepSpec
+MigrationKind = Literal["steps", "pattern", "specification", "move"]
+
+
+@dataclass(frozen=True)
+class Migration:
+    id: str
+    task: str
+    kind: MigrationKind
+    source: Source
+    description: str = ""
+    written_in: str = "postgres"
+    steps: tuple[StepSpec, ...] = ()
+    allow_destructive: bool = False
+    lint_ignore: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    """The spec as written, for kinds compiled by later generators (pattern, specification, move)."""
+
+
+@dataclass(frozen=True)
+class ImportTask:
+    name: str
+    source: Source
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scaling:
+    source: Source
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Specs:
+    """Everything under specs/, validated."""
+
+    project: Project
+    data: DataModel
+    migrations: tuple[Migration, ...] = ()
+    imports: tuple[ImportTask, ...] = ()
+    scaling: Scaling | None = None

@@ -1,0 +1,95 @@
+"""What a statement does to a live database: the lock it takes and how risky it is.
+
+Levels are dialect-neutral ("share", "brief", ...); `Dialect.LOCKS` says what each means on a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from dbbasic.sql.dialect import Dialect
+
+# Strongest last: a step takes the strongest lock of its statements.
+LOCK_ORDER = ("none", "new", "rows", "concurrent", "share", "brief", "unknown", "exclusive")
+RISK_ORDER = ("safe", "caution", "destructive")
+
+
+@dataclass(frozen=True)
+class Effect:
+    lock: str
+    risk: str
+    destructive: str = ""
+    """What the statement destroys ("drops table users"), when it does."""
+    tables: tuple[str, ...] = ()
+    creates: tuple[str, ...] = ()
+    concurrent: bool = False
+
+
+def statement_effect(dialect: Dialect, statement: str) -> Effect:
+    tree = dialect.parse(statement)
+    if tree is None:
+        return Effect("unknown", "caution")
+    tables = tuple(sorted({t.name for t in tree.find_all(exp.Table) if t.name}))
+    if isinstance(tree, exp.Create):
+        kind = str(tree.args.get("kind") or "").upper()
+        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        name = target.name if isinstance(target, exp.Expression) else ""
+        if kind == "INDEX":
+            concurrent = bool(tree.args.get("concurrently"))
+            return Effect("concurrent" if concurrent else "share", "safe" if concurrent else "caution",
+                          tables=tables, concurrent=concurrent)
+        return Effect("new", "safe", tables=tables, creates=(name,) if name else ())
+    if isinstance(tree, exp.Drop):
+        kind = str(tree.args.get("kind") or "").lower()
+        if kind in ("table", "view", "schema"):
+            return Effect("exclusive", "destructive", f"drops {kind} {_names(tree)}", tables)
+        concurrent = bool(tree.args.get("concurrently"))
+        return Effect("concurrent" if concurrent else "brief", "caution", tables=tables, concurrent=concurrent)
+    if isinstance(tree, exp.TruncateTable):
+        return Effect("exclusive", "destructive", "empties the table", tables)
+    if isinstance(tree, exp.Delete) and not tree.args.get("where"):
+        return Effect("rows", "destructive", "deletes every row", tables)
+    if isinstance(tree, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
+        return Effect("rows", "caution", tables=tables)
+    if isinstance(tree, exp.Alter):
+        return _alter_effect(tree, tables)
+    if isinstance(tree, exp.Query):
+        return Effect("none", "safe", tables=tables)
+    return Effect("unknown", "caution", tables=tables)
+
+
+def _alter_effect(tree: exp.Alter, tables: tuple[str, ...]) -> Effect:
+    actions = tree.args.get("actions") or []
+    lock, risk, destroys = "brief", "safe", ""
+    for action in actions:
+        if isinstance(action, exp.Drop) or (isinstance(action, exp.AlterColumn) and action.args.get("drop")):
+            what = f"column {_names(action)}" if isinstance(action, exp.Drop) else "a column default"
+            lock, risk, destroys = "brief", "destructive", f"drops {what} of {tree.this.name}"
+        elif isinstance(action, exp.AlterColumn) and action.args.get("dtype"):
+            lock, risk = "exclusive", "caution" if risk == "safe" else risk
+        elif isinstance(action, exp.ColumnDef) and _volatile_default(action):
+            lock, risk = "exclusive", "caution" if risk == "safe" else risk
+        elif isinstance(action, exp.AlterColumn) or isinstance(action, exp.AddConstraint):
+            lock, risk = "exclusive" if lock != "exclusive" else lock, "caution" if risk == "safe" else risk
+    return Effect(lock, risk, destroys, tables)
+
+
+def _names(drop: exp.Expression) -> str:
+    return ", ".join(t.name for t in drop.args.get("tables") or []) or "?"
+
+
+def _volatile_default(column: exp.ColumnDef) -> bool:
+    for constraint in column.args.get("constraints") or []:
+        kind = constraint.args.get("kind")
+        if isinstance(kind, exp.DefaultColumnConstraint) and kind.find(exp.Func) is not None:
+            return not isinstance(kind.this, (exp.CurrentTimestamp, exp.CurrentDate))
+    return False
+
+
+def combine(effects: list[Effect]) -> tuple[str, str]:
+    """The (lock level, risk) of a step: the strongest of its statements."""
+    lock = max((e.lock for e in effects), key=LOCK_ORDER.index, default="none")
+    risk = max((e.risk for e in effects), key=RISK_ORDER.index, default="safe")
+    return lock, risk

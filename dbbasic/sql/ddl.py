@@ -1,0 +1,125 @@
+"""Render schema operations to SQL text for one dialect, one function per operation.
+
+Every identifier goes through `Dialect.quote` and every value through `Dialect.literal`; the only
+spec text that reaches SQL otherwise is a partial-index predicate, which is parsed by sqlglot as a
+single expression and re-rendered, never pasted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlglot
+from sqlglot.errors import SqlglotError
+
+from dbbasic.specs.model import DataModel, Field, FieldType, Index, Table
+from dbbasic.sql.dialect import Dialect
+
+ON_DELETE_SQL = {"cascade": "CASCADE", "restrict": "RESTRICT", "set_null": "SET NULL",
+                 "set_default": "SET DEFAULT", "no_action": "NO ACTION"}
+
+
+def constraint_name(dialect: Dialect, table: str, columns: list[str], suffix: str) -> str:
+    """PostgreSQL's own naming (`users_email_key`), shortened with a digest when it would not fit."""
+    name = "_".join([table, *columns, suffix])
+    limit = dialect.max_identifier_bytes or 63
+    if len(name.encode()) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    head = name.encode()[: limit - len(suffix) - 10].decode(errors="ignore")
+    return f"{head}_{digest}_{suffix}"
+
+
+def column_type(dialect: Dialect, field: Field, model: DataModel) -> FieldType:
+    """The semantic type a column stores; a ref stores the type of the key it points to."""
+    if field.ref is None:
+        return field.type
+    target = model.table(field.ref)
+    assert target is not None and len(target.primary_key) == 1, "validated: ref points at a single-column key"
+    key = target.field(target.primary_key[0])
+    assert key is not None
+    return FieldType("bigint") if key.type.name == "id" else key.type
+
+
+def create_table(dialect: Dialect, table: Table, model: DataModel, skip_refs: frozenset[str] = frozenset()) -> str:
+    """CREATE TABLE with its columns and constraints; refs named in `skip_refs` are added later."""
+    q = dialect.quote
+    lines = [_column(dialect, table, f, model) for f in table.fields]
+    if table.primary_key:
+        pk = ", ".join(q(c) for c in table.primary_key)
+        lines.append(f"CONSTRAINT {q(constraint_name(dialect, table.name, [], 'pkey'))} PRIMARY KEY ({pk})")
+    uniques = [[f.name] for f in table.fields if f.unique and (f.name,) != table.primary_key]
+    for group in uniques + [list(g) for g in table.unique]:
+        cols = ", ".join(q(c) for c in group)
+        lines.append(f"CONSTRAINT {q(constraint_name(dialect, table.name, group, 'key'))} UNIQUE ({cols})")
+    for field in table.fields:
+        if field.ref and field.name not in skip_refs:
+            lines.append(foreign_key_clause(dialect, table, field, model))
+    for field in table.fields:
+        for i, check in enumerate(dialect.column_checks(field.name, field)):
+            suffix = "check" if i == 0 else f"check{i + 1}"
+            lines.append(f"CONSTRAINT {q(constraint_name(dialect, table.name, [field.name], suffix))} CHECK ({check})")
+    body = ",\n".join(f"  {line}" for line in lines)
+    return f"CREATE TABLE {q(table.name)} (\n{body}\n)"
+
+
+def _column(dialect: Dialect, table: Table, field: Field, model: DataModel) -> str:
+    ftype = column_type(dialect, field, model)
+    parts = [dialect.quote(field.name), dialect.column_type(ftype)]
+    is_key = (field.name,) == table.primary_key
+    if is_key and field.type.name == "id" and dialect.identity_clause():
+        parts.append(dialect.identity_clause())
+    if field.required or field.name in table.primary_key:
+        parts.append("NOT NULL")
+    default = dialect.default_sql(field)
+    if default is None and is_key and field.type.name == "uuid":
+        default = dialect.uuid_default()
+    if default is not None:
+        parts.append(f"DEFAULT {default}")
+    return " ".join(parts)
+
+
+def foreign_key_clause(dialect: Dialect, table: Table, field: Field, model: DataModel) -> str:
+    q = dialect.quote
+    target = model.table(field.ref or "")
+    assert target is not None
+    sql = (f"CONSTRAINT {q(constraint_name(dialect, table.name, [field.name], 'fkey'))} "
+           f"FOREIGN KEY ({q(field.name)}) REFERENCES {q(target.name)} ({q(target.primary_key[0])})")
+    if field.on_delete:
+        sql += f" ON DELETE {ON_DELETE_SQL[field.on_delete]}"
+    return sql
+
+
+def add_foreign_key(dialect: Dialect, table: Table, field: Field, model: DataModel) -> str:
+    return f"ALTER TABLE {dialect.quote(table.name)} ADD {foreign_key_clause(dialect, table, field, model)}"
+
+
+def drop_foreign_key(dialect: Dialect, table: Table, field: Field) -> str:
+    name = constraint_name(dialect, table.name, [field.name], "fkey")
+    return f"ALTER TABLE {dialect.quote(table.name)} DROP CONSTRAINT {dialect.quote(name)}"
+
+
+def index_name(dialect: Dialect, table: Table, index: Index) -> str:
+    return index.name or constraint_name(dialect, table.name, [c.name for c in index.columns], "idx")
+
+
+def create_index(dialect: Dialect, table: Table, index: Index) -> str:
+    q = dialect.quote
+    cols = ", ".join(q(c.name) + (" DESC" if c.descending else "") for c in index.columns)
+    unique = "UNIQUE " if index.unique else ""
+    sql = f"CREATE {unique}INDEX {q(index_name(dialect, table, index))} ON {q(table.name)} ({cols})"
+    if index.where:
+        sql += f" WHERE {predicate(dialect, index.where)}"
+    return sql
+
+
+def drop_table(dialect: Dialect, table: Table) -> str:
+    return f"DROP TABLE {dialect.quote(table.name)}"
+
+
+def predicate(dialect: Dialect, text: str) -> str:
+    """A spec's condition (`deleted_at IS NULL`) as one SQL expression, re-rendered by sqlglot."""
+    try:
+        return sqlglot.condition(text, dialect=dialect.sqlglot_name).sql(dialect=dialect.sqlglot_name)
+    except SqlglotError as exc:
+        raise ValueError(f"not a single SQL condition: {text!r} ({exc})") from None

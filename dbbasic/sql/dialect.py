@@ -1,0 +1,294 @@
+"""SQL dialects: every SQLite/PostgreSQL difference dbbasic knows, and the one quoting function.
+
+A dialect is mostly configuration (like sqlglot's): flags with a docstring each, and a type mapping from
+semantic type to SQL type. Code elsewhere asks the dialect; it never tests `if name == "postgres"`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from dbbasic.specs.model import Field, FieldType
+
+# sqlglot logs a warning for every statement it keeps as an opaque Command; we report those ourselves.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+class Dialect:
+    name: ClassVar[str]
+    sqlglot_name: ClassVar[str]
+    max_identifier_bytes: ClassVar[int | None] = None
+    """Longest identifier the database keeps; PostgreSQL silently truncates longer ones."""
+    transactional_ddl: ClassVar[bool] = True
+    """DDL rolls back with the transaction (true for both SQLite and PostgreSQL)."""
+    inline_foreign_keys_only: ClassVar[bool] = False
+    """Foreign keys can only be declared in CREATE TABLE (SQLite has no ALTER TABLE ADD CONSTRAINT)."""
+    url_schemes: ClassVar[tuple[str, ...]] = ()
+    TYPE_MAPPING: ClassVar[dict[str, str]] = {}
+    TABLE_EXISTS: ClassVar[str] = ""
+    """A query returning a row when the table named %(name)s exists."""
+    LOCKS: ClassVar[dict[str, str]] = {}
+    """What each lock level of sql/analyze.py means on this database, in a reviewer's words."""
+
+    _registry: ClassVar[dict[str, type[Dialect]]] = {}
+
+    def __init_subclass__(cls) -> None:
+        Dialect._registry[cls.name] = cls
+
+    @classmethod
+    def get(cls, name: str) -> Dialect:
+        try:
+            return cls._registry[name]()
+        except KeyError:
+            raise ValueError(f"unknown dialect {name!r}; known: {', '.join(sorted(cls._registry))}") from None
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return sorted(cls._registry)
+
+    @classmethod
+    def for_url(cls, url: str) -> Dialect | None:
+        scheme = url.split(":", 1)[0].lower()
+        return next((d() for d in cls._registry.values() if scheme in d.url_schemes), None)
+
+    # -- quoting: the only way a name or a value reaches SQL text -------------------------------------
+
+    def quote(self, name: str) -> str:
+        """Quote an identifier. Always quoted, so reserved words (`user`, `order`) and case are safe."""
+        return '"' + name.replace('"', '""') + '"'
+
+    def literal(self, value: Any) -> str:
+        """Render a Python value as an SQL literal of this dialect."""
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return self.boolean(value)
+        if isinstance(value, (int, Decimal)):
+            return str(value)
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError("NaN and infinity have no portable SQL literal")
+            return repr(value)
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        return "'" + str(value).replace("'", "''") + "'"
+
+    def boolean(self, value: bool) -> str:
+        return "TRUE" if value else "FALSE"
+
+    # -- types and defaults ----------------------------------------------------------------------------
+
+    def column_type(self, ftype: FieldType) -> str:
+        sql = self.TYPE_MAPPING[ftype.name]
+        return f"{sql}({', '.join(map(str, ftype.args))})" if ftype.args else sql
+
+    def identity_clause(self) -> str:
+        """What follows the type of an `id` primary key."""
+        return ""
+
+    def uuid_default(self) -> str | None:
+        """Expression that generates a UUID for a uuid primary key, if the dialect has one."""
+        return None
+
+    def now_default(self, ftype: FieldType) -> str:
+        raise NotImplementedError
+
+    def default_sql(self, field: Field) -> str | None:
+        if field.default is None:
+            return None
+        if field.default == "now" and field.type.name in ("timestamp", "date"):
+            return self.now_default(field.type)
+        return self.literal(field.default)
+
+    def column_checks(self, column: str, field: Field) -> list[str]:
+        """CHECK constraints that carry a semantic type where the column type alone does not."""
+        checks = []
+        if field.type.name == "enum":
+            values = ", ".join(self.literal(v) for v in field.values)
+            checks.append(f"{self.quote(column)} IN ({values})")
+        return checks
+
+    # -- SQL text ----------------------------------------------------------------------------------------
+
+    def split(self, sql: str) -> list[str]:
+        """Split a script into statements, keeping each statement's own text (no re-rendering)."""
+        statements, start = [], 0
+        try:
+            tokens = sqlglot.Dialect.get_or_raise(self.sqlglot_name).tokenize(sql)
+        except SqlglotError:
+            tokens = []
+        for token in tokens:
+            if token.token_type == sqlglot.TokenType.SEMICOLON:
+                statements.append(sql[start : token.start])
+                start = token.end + 1
+        statements.append(sql[start:])
+        return [s.strip() for s in statements if s.strip()]
+
+    def parse(self, statement: str) -> exp.Expression | None:
+        """Parse one statement; None when sqlglot cannot (it is then kept as opaque text)."""
+        try:
+            tree = sqlglot.parse_one(statement, read=self.sqlglot_name)
+        except SqlglotError:
+            return None
+        return None if isinstance(tree, exp.Command) else tree
+
+    def normalize(self, statement: str) -> str:
+        """Canonical text of a statement: same meaning, same text (case, spacing, comments)."""
+        tree = self.parse(statement)
+        if tree is None:
+            return re.sub(r"\s+", " ", statement).strip()
+        return tree.sql(dialect=self.sqlglot_name, comments=False)
+
+    def pretty(self, statement: str) -> str:
+        """A long one-line statement laid out by sqlglot; kept as written when already laid out,
+        or when sqlglot's layout would not read back as the same statement."""
+        if "\n" in statement or len(statement) <= 80:
+            return statement
+        tree = self.parse(statement)
+        if tree is None:
+            return statement
+        laid_out = tree.sql(dialect=self.sqlglot_name, pretty=True)
+        return laid_out if self.normalize(laid_out) == self.normalize(statement) else statement
+
+    def translate(self, statement: str, source: Dialect) -> str | None:
+        """The statement written for `source`, in this dialect; None when it cannot be translated."""
+        if source.name == self.name:
+            return statement
+        tree = source.parse(statement)
+        if tree is None:
+            return None
+        try:
+            return tree.sql(dialect=self.sqlglot_name, unsupported_level=sqlglot.ErrorLevel.RAISE)
+        except SqlglotError:
+            return None
+
+    def bind_style(self, sql: str) -> str:
+        """Rewrite `%(name)s` placeholders (the plan's style) into the driver's style."""
+        return sql
+
+
+class Postgres(Dialect):
+    name = "postgres"
+    sqlglot_name = "postgres"
+    max_identifier_bytes = 63
+    url_schemes = ("postgres", "postgresql")
+    TABLE_EXISTS = "SELECT 1 WHERE to_regclass(%(name)s) IS NOT NULL"
+    TYPE_MAPPING = {
+        "id": "bigint",
+        "uuid": "uuid",
+        "text": "text",
+        "string": "varchar",
+        "email": "text",
+        "phone": "text",
+        "url": "text",
+        "int": "integer",
+        "bigint": "bigint",
+        "decimal": "numeric",
+        "float": "double precision",
+        "bool": "boolean",
+        "date": "date",
+        "timestamp": "timestamptz",
+        "json": "jsonb",
+        "enum": "text",
+    }
+
+    LOCKS = {
+        "none": "none",
+        "new": "none: a new table",
+        "rows": "ROW EXCLUSIVE: locks the rows it changes",
+        "concurrent": "SHARE UPDATE EXCLUSIVE: reads and writes go on",
+        "share": "SHARE: blocks writes to the table while it runs",
+        "brief": "ACCESS EXCLUSIVE, brief (catalog change only)",
+        "exclusive": "ACCESS EXCLUSIVE: blocks reads and writes while it runs",
+        "unknown": "unknown: read the SQL",
+    }
+
+    def identity_clause(self) -> str:
+        return "GENERATED BY DEFAULT AS IDENTITY"
+
+    def uuid_default(self) -> str:
+        return "gen_random_uuid()"
+
+    def now_default(self, ftype: FieldType) -> str:
+        return "CURRENT_DATE" if ftype.name == "date" else "now()"
+
+
+class Sqlite(Dialect):
+    name = "sqlite"
+    sqlglot_name = "sqlite"
+    inline_foreign_keys_only = True
+    url_schemes = ("sqlite",)
+    TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %(name)s"
+    # SQLite has type affinities, not types: the declared name picks the affinity, CHECKs carry the rest.
+    TYPE_MAPPING = {
+        "id": "INTEGER",
+        "uuid": "TEXT",
+        "text": "TEXT",
+        "string": "TEXT",
+        "email": "TEXT",
+        "phone": "TEXT",
+        "url": "TEXT",
+        "int": "INTEGER",
+        "bigint": "INTEGER",
+        "decimal": "NUMERIC",
+        "float": "REAL",
+        "bool": "INTEGER",
+        "date": "TEXT",
+        "timestamp": "TEXT",
+        "json": "TEXT",
+        "enum": "TEXT",
+    }
+
+    LOCKS = {
+        "none": "none",
+        "new": "none: a new table",
+        "rows": "database write lock while the statement runs (SQLite has one writer)",
+        "concurrent": "database write lock while it runs (SQLite has no concurrent builds)",
+        "share": "database write lock while it runs (SQLite has one writer)",
+        "brief": "database write lock, brief",
+        "exclusive": "database write lock while the table is rebuilt",
+        "unknown": "unknown: read the SQL",
+    }
+
+    def column_type(self, ftype: FieldType) -> str:
+        return self.TYPE_MAPPING[ftype.name]  # lengths and precision are not enforced by SQLite types
+
+    def boolean(self, value: bool) -> str:
+        return "1" if value else "0"
+
+    def uuid_default(self) -> str:
+        # A random (version 4) UUID from randomblob(), as SQLite has no UUID function.
+        return ("(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
+                "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+                "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))")
+
+    def now_default(self, ftype: FieldType) -> str:
+        if ftype.name == "date":
+            return "(date('now'))"
+        return "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+
+    def column_checks(self, column: str, field: Field) -> list[str]:
+        checks = super().column_checks(column, field)
+        name = self.quote(column)
+        if field.type.name == "bool":
+            checks.append(f"{name} IN (0, 1)")
+        elif field.type.name == "string" and field.type.args:
+            checks.append(f"length({name}) <= {int(field.type.args[0])}")
+        elif field.type.name == "json":
+            checks.append(f"json_valid({name})")
+        return checks
+
+    def bind_style(self, sql: str) -> str:
+        # sqlite3 takes :name; a literal percent is written %% for psycopg's sake, so undo that here.
+        return re.sub(r"%\((\w+)\)s", r":\1", sql).replace("%%", "%")
+
+
+DIALECTS: tuple[str, ...] = tuple(Dialect.names())
