@@ -213,10 +213,11 @@ def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: boo
     db = connect(resolved, root)
     try:
         with db.lock(lock_wait, holder_info(",".join(p.id for p in plans))):
-            history.ensure(db)
-            records = history.records(db)
+            records = history.records(db) if history.exists(db) else []
             pending = [p for p in plans if plan_state(p, records) != "applied"]
             _refuse_unready(root / "generated", pending, require_approval, records)
+            if pending and not dry_run:
+                history.ensure(db)  # only now: a refused or dry run leaves the database as it was
             steps: list[StepResult] = []
             for plan in pending:
                 steps += apply_plan(db, plan, dry_run=dry_run, confirmed=frozenset(confirm), report=report)

@@ -6,6 +6,7 @@ costs (lock, risk); rendering it for people is render.py's job and running it is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import asdict, dataclass, fields, replace
@@ -127,16 +128,20 @@ class Plan:
     def canonical_json(self) -> str:
         return canonical(self.to_json())
 
+    @functools.cached_property
+    def _hash(self) -> str:
+        dialect = Dialect.get(self.dialect)
+        steps = [_normalized(step_to_json(s), dialect) for s in self.steps]
+        meaning = {"format": FORMAT, "id": self.id, "dialect": self.dialect, "steps": steps}
+        return "sha256:" + hashlib.sha256(canonical(meaning).encode()).hexdigest()
+
     def hash(self) -> str:
         """Digest of what runs: the steps with their SQL normalised, in this dialect, under this id.
 
         The task text, the source position and digest, and the findings are left out: rewording a
         spec or reformatting its SQL must not invalidate an approval, while any change of meaning does.
         """
-        dialect = Dialect.get(self.dialect)
-        steps = [_normalized(step_to_json(s), dialect) for s in self.steps]
-        meaning = {"format": FORMAT, "id": self.id, "dialect": self.dialect, "steps": steps}
-        return "sha256:" + hashlib.sha256(canonical(meaning).encode()).hexdigest()
+        return self._hash
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:

@@ -51,7 +51,7 @@ def plan_state(plan: Plan, records: list[history.StepRecord]) -> str:
 def apply_plan(db: Database, plan: Plan, *, dry_run: bool = False, confirmed: frozenset[str] = frozenset(),
                report: Report = lambda result: None) -> list[StepResult]:
     """Run the steps of `plan` not yet applied; raise ApplyError (nothing of the step left) on failure."""
-    records = {r.step_id: r for r in history.records(db, plan.id)}
+    records = {r.step_id: r for r in history.records(db, plan.id)} if history.exists(db) else {}
     drifted = [r for r in records.values() if r.status == "applied" and r.plan_hash != plan.hash()]
     if drifted:
         raise PlanError(f"plan {plan.id} was applied as another version (hash {drifted[0].plan_hash}); "

@@ -67,7 +67,11 @@ def _explain(doc: Document, base: JsonPath, error: ValidationError, what: str) -
     elif kind == "additionalProperties" and isinstance(error.instance, dict):
         known = list(error.schema.get("properties", {}))
         for key in error.instance:
-            if key not in known:
+            if key not in known and str(key).rstrip().endswith(")") and "(" not in str(key):
+                yield doc.problem(path + (key,), "flow-comma", f"a value like `decimal(6, 2)` was cut at its comma "
+                                  f"inside {{ }} (YAML read '{key}' as a key)",
+                                  'quote it: type: "decimal(6, 2)"', key=True)
+            elif key not in known:
                 yield doc.problem(path + (key,), "unknown-key", f"unknown key '{key}' in {name}",
                                   suggest(key, known), key=True)
     elif kind == "required":

@@ -6,6 +6,7 @@ semantic type to SQL type. Code elsewhere asks the dialect; it never tests `if n
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -133,19 +134,25 @@ class Dialect:
         return [s.strip() for s in statements if s.strip()]
 
     def parse(self, statement: str) -> exp.Expression | None:
-        """Parse one statement; None when sqlglot cannot (it is then kept as opaque text)."""
-        try:
-            tree = sqlglot.parse_one(statement, read=self.sqlglot_name)
-        except SqlglotError:
-            return None
-        return None if isinstance(tree, exp.Command) else tree
+        """Parse one statement; None when sqlglot cannot (it is then kept as opaque text).
+
+        Cached: a plan's statements are read by the generator, the linter and the renderer.
+        Callers must not mutate the tree."""
+        return _parse(self.sqlglot_name, statement)
 
     def normalize(self, statement: str) -> str:
-        """Canonical text of a statement: same meaning, same text (case, spacing, comments)."""
-        tree = self.parse(statement)
-        if tree is None:
-            return re.sub(r"\s+", " ", statement).strip()
-        return tree.sql(dialect=self.sqlglot_name, comments=False)
+        """A statement's canonical token string: equal for the same statement however it is laid out.
+
+        Spacing, line breaks, comments and the case of keywords and unquoted names do not count; quoted
+        names and string literals do. Token-based rather than parse-based, so it is fast, and does not
+        change when a newer sqlglot renders a statement differently (an approval outlives upgrades)."""
+        try:
+            tokens = sqlglot.Dialect.get_or_raise(self.sqlglot_name).tokenize(statement)
+        except SqlglotError:
+            return " ".join(statement.split())
+        return " ".join(
+            f"{t.token_type.name}:{t.text if t.token_type.name.endswith(_CASE_KEPT) else t.text.lower()}"
+            for t in tokens if t.token_type != sqlglot.TokenType.SEMICOLON)
 
     def pretty(self, statement: str) -> str:
         """A long one-line statement laid out by sqlglot; kept as written when already laid out,
@@ -283,7 +290,7 @@ class Sqlite(Dialect):
         elif field.type.name == "string" and field.type.args:
             checks.append(f"length({name}) <= {int(field.type.args[0])}")
         elif field.type.name == "json":
-            checks.append(f"json_valid({name})")
+            checks.append(f"{name} IS NULL OR json_valid({name})")  # json_valid(NULL) is 0, not NULL
         return checks
 
     def bind_style(self, sql: str) -> str:
@@ -292,3 +299,14 @@ class Sqlite(Dialect):
 
 
 DIALECTS: tuple[str, ...] = tuple(Dialect.names())
+
+_CASE_KEPT = ("STRING", "IDENTIFIER")  # token kinds whose case is meaning: 'Abc', "Abc"
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(sqlglot_name: str, statement: str) -> exp.Expression | None:
+    try:
+        tree = sqlglot.parse_one(statement, read=sqlglot_name)
+    except SqlglotError:
+        return None
+    return None if isinstance(tree, exp.Command) else tree

@@ -1,5 +1,5 @@
 -- dbbasic plan schema (postgres), down; generated, do not edit.
--- hash: sha256:8b124f94977f39e14f97981a2fa0b84ef4b6b48322083f4471ba404f1f0d6482
+-- hash: sha256:2f3b37f623ab235681096a16d4169a0dbecbe1743e1fef18bd9712003c6397e1
 
 -- step 3-create-todos
 DROP TABLE "todos";

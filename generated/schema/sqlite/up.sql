@@ -1,5 +1,5 @@
 -- dbbasic plan schema (sqlite), up; generated, do not edit.
--- hash: sha256:7f8d697c194542a776f574c3e3e5e6177107e4ba6e6fe6311f63f271d363e75a
+-- hash: sha256:0868edac92ee1efc5744b80aedd9f7945b2cd7c7372ca468e4cbfe6df1d3ec80
 
 -- step 1-create-users
 CREATE TABLE "users" (

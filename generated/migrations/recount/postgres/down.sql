@@ -1,5 +1,5 @@
 -- dbbasic plan migrations/recount (postgres), down; generated, do not edit.
--- hash: sha256:eaaf57d5496b8aaff7c0f9ce45a3969a8e0505c8e4252d8cf3f94ef807f71ee0
+-- hash: sha256:6bb510b165e511b708cd2a7c9c5b87f5ce99de905ae7d17bfdb94672d51a478d
 
 -- step 2-batched
 -- no down: this step cannot be undone

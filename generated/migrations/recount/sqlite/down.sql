@@ -1,5 +1,5 @@
 -- dbbasic plan migrations/recount (sqlite), down; generated, do not edit.
--- hash: sha256:9e53d238d101db38c426db7b1010bc29f3b9a7af6c9dddc4a16c151fc09bd293
+-- hash: sha256:7419bf0a197aaf8de01ed8779c3b9a5eaad6fb0cd6ea2868168f3e246daa6a0f
 
 -- step 2-batched
 -- no down: this step cannot be undone

@@ -1,0 +1,187 @@
+"""Apply on real databases: the same examples run on SQLite and on PostgreSQL (see `db_url`)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPO, write_project
+
+from dbbasic import api
+from dbbasic.errors import ApplyError, LockTimeout, PlanError, UnapprovedPlan
+from dbbasic.runner.connect import connect, resolve_target
+from dbbasic.specs.model import Project
+
+
+def query(url: str, root: Path, sql: str) -> list[tuple[object, ...]]:
+    db = connect(resolve_target(Project(), url, root), root)
+    try:
+        return db.query(sql)
+    finally:
+        db.close()
+
+
+def tables(url: str, root: Path) -> list[str]:
+    db = connect(resolve_target(Project(), url, root), root)
+    try:
+        return [name for name in ("users", "dbbasic_history") if db.query(db.dialect.TABLE_EXISTS, {"name": name})]
+    finally:
+        db.close()
+
+
+def test_a_wide_model_with_reserved_words_and_every_type_applies_cleanly(tmp_path: Path, db_url: str) -> None:
+    root = tmp_path / "wide"
+    shutil.copytree(REPO / "tests" / "fixtures" / "wide", root)
+    api.plan(root)
+    api.approve(root, [], by="test")
+    result = api.apply(root, db_url)
+    assert {s.status for s in result.steps} == {"applied"}
+    _, plans = api.status(root, db_url)
+    assert [(p.plan_id, p.state) for p in plans] == [("schema", "applied")]
+    # Reserved words work as table names, defaults fill in, the enum CHECK holds.
+    db = connect(resolve_target(Project(), db_url, root), root)
+    try:
+        with db.transaction():
+            db.execute('INSERT INTO "user" ("select") VALUES (\'x\')')
+        assert db.query('SELECT status, flag, label FROM "user"')[0] in [("new", True, "it's"), ("new", 1, "it's")]
+        with pytest.raises(Exception), db.transaction():
+            db.execute('INSERT INTO "user" (status) VALUES (\'lost\')')
+        assert len(db.query('SELECT * FROM "user"')) == 1
+    finally:
+        db.close()
+    assert api.apply(root, db_url).steps == []
+
+
+SPECS = {
+    "specs/dbbasic.yaml": "project:\n  dialects: [postgres, sqlite]\n",
+    "specs/data.yaml": """
+        data:
+          users:
+            fields:
+              id: id
+              email: {type: email, required: true}
+        """,
+}
+
+
+def project_with(tmp_path: Path, steps: str) -> Path:
+    root = write_project(tmp_path / "p", {**SPECS, "specs/migrations/m.yaml": "migration:\n  task: m\n" + steps})
+    api.plan(root)
+    return root
+
+
+def test_a_failed_step_leaves_nothing_and_apply_resumes_there(tmp_path: Path, db_url: str) -> None:
+    root = project_with(tmp_path, """
+  steps:
+    - sql: ["ALTER TABLE users ADD COLUMN nick text", "INSERT INTO missing_table VALUES (1)"]
+      down: "ALTER TABLE users DROP COLUMN nick"
+""")
+    with pytest.raises(ApplyError) as failure:
+        api.apply(root, db_url, require_approval=False)
+    assert failure.value.plan_id == "migrations/m" and failure.value.step_id == "1-sql"
+    # The column of the failed step's first statement is not there: the transaction was rolled back.
+    columns = [r[0] for r in query(db_url, root, "SELECT * FROM users LIMIT 0") or []]
+    assert columns == []
+    with pytest.raises(Exception):
+        query(db_url, root, "SELECT nick FROM users")
+    _, plans = api.status(root, db_url)
+    states = {p.plan_id: (p.state, p.error) for p in plans}
+    assert states["schema"] == ("applied", None)
+    assert states["migrations/m"][0] == "failed" and "missing_table" in (states["migrations/m"][1] or "")
+    # Fix the spec; apply resumes at the failed step and the plan is applied.
+    (root / "specs/migrations/m.yaml").write_text(
+        "migration:\n  task: m\n  steps:\n    - sql: ALTER TABLE users ADD COLUMN nick text\n"
+        "      down: ALTER TABLE users DROP COLUMN nick\n")
+    api.plan(root)
+    result = api.apply(root, db_url, require_approval=False)
+    assert [(s.plan_id, s.step_id, s.status) for s in result.steps] == [("migrations/m", "1-sql", "applied")]
+    assert query(db_url, root, "SELECT count(nick) FROM users") == [(0,)]
+
+
+def test_a_batched_step_walks_the_key_and_commits_batch_by_batch(tmp_path: Path, db_url: str) -> None:
+    root = project_with(tmp_path, """
+  steps:
+    - sql: "INSERT INTO users (email) SELECT 'u' || x || '@example.com' FROM (SELECT 1 AS x) AS one"
+      down: "DELETE FROM users WHERE email LIKE 'u%%@example.com'"
+    - batched: "UPDATE users SET email = upper(email) WHERE id > %(after)s AND id <= %(upto)s"
+      table: users
+      key: id
+      batch_rows: 7
+    - check: "SELECT count(*) FROM users WHERE email <> upper(email)"
+      expect: 0
+  lint: {ignore: {missing-down: "test"}}
+""")
+    api.apply(root, db_url, ["schema"], require_approval=False)
+    db = connect(resolve_target(Project(), db_url, root), root)
+    try:
+        with db.transaction():
+            for i in range(50):
+                db.execute(f"INSERT INTO users (email) VALUES ('user{i}@example.com')")
+    finally:
+        db.close()
+    result = api.apply(root, db_url, require_approval=False)
+    batched = next(s for s in result.steps if s.step_id == "2-batched")
+    assert batched.rows == 51
+    assert query(db_url, root, "SELECT checkpoint, rows_touched FROM dbbasic_history WHERE step_id = '2-batched'") \
+        == [("51", 51)]
+
+
+def test_a_failing_check_stops_the_plan_with_the_numbers(tmp_path: Path, db_url: str) -> None:
+    root = project_with(tmp_path, """
+  steps:
+    - check: "SELECT count(*) FROM users"
+      expect: 3
+""")
+    with pytest.raises(ApplyError, match=r"check 1-check failed: the query returned 0, expected 3"):
+        api.apply(root, db_url, require_approval=False)
+
+
+def test_unapproved_and_changed_plans_are_refused_naming_the_plan(tmp_path: Path, db_url: str) -> None:
+    root = project_with(tmp_path, "  steps:\n    - sql: ALTER TABLE users ADD COLUMN a text\n"
+                                  "      down: ALTER TABLE users DROP COLUMN a\n")
+    with pytest.raises(UnapprovedPlan, match="plan schema .* is not approved"):
+        api.apply(root, db_url)
+    api.approve(root, [], by="ana")
+    (root / "specs/migrations/m.yaml").write_text(
+        "migration:\n  task: m\n  steps:\n    - sql: ALTER TABLE users ADD COLUMN b text\n"
+        "      down: ALTER TABLE users DROP COLUMN b\n")
+    api.plan(root)
+    with pytest.raises(UnapprovedPlan, match="plan migrations/m .* changed since it was approved by ana") as refused:
+        api.apply(root, db_url)
+    assert "dbbasic diff migrations/m" in refused.value.hint
+    assert not tables(db_url, root)  # refused before anything ran: not even the history table exists
+
+
+def test_a_plan_applied_as_another_version_shows_as_drifted(tmp_path: Path, db_url: str) -> None:
+    root = project_with(tmp_path, "  steps:\n    - sql: ALTER TABLE users ADD COLUMN a text\n"
+                                  "      down: ALTER TABLE users DROP COLUMN a\n")
+    api.apply(root, db_url, require_approval=False)
+    (root / "specs/migrations/m.yaml").write_text(
+        "migration:\n  task: m\n  steps:\n    - sql: ALTER TABLE users ADD COLUMN b text\n"
+        "      down: ALTER TABLE users DROP COLUMN b\n")
+    api.plan(root)
+    _, plans = api.status(root, db_url)
+    assert {p.plan_id: p.state for p in plans} == {"schema": "applied", "migrations/m": "drifted"}
+    with pytest.raises(PlanError, match="applied to this database as another version"):
+        api.apply(root, db_url, require_approval=False)
+
+
+def test_a_second_runner_waits_then_says_who_holds_the_lock(tmp_path: Path, db_url: str) -> None:
+    root = project_with(tmp_path, "  steps:\n    - check: SELECT 1\n      expect: 1\n")
+    target = resolve_target(Project(), db_url, root)
+    holder = connect(target, root)
+    try:
+        with holder.lock(1, {"host": "ci-7", "pid": "4242", "plan": "schema"}):
+            with pytest.raises(LockTimeout, match="another dbbasic runner holds") as refused:
+                api.apply(root, db_url, require_approval=False, lock_wait=0.5)
+            assert "4242" in str(refused.value) or "ci-7" in str(refused.value)
+    finally:
+        holder.close()
+    assert api.apply(root, db_url, require_approval=False, lock_wait=0.5).steps
+
+
+def test_the_example_project_applies_on_sqlite(example: Path) -> None:
+    result = api.apply(example, "dev")
+    assert [s.status for s in result.steps] == ["applied"] * 6
+    assert (example / "var" / "dev.db").exists()
