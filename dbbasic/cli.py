@@ -7,7 +7,6 @@ runtime failure. This module is the only place errors become exit codes.
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 from conftest import REPO, write_project
 
@@ -12,6 +14,8 @@ from dbbasic import api
 from dbbasic.errors import ApplyError, LockTimeout, PlanError, UnapprovedPlan
 from dbbasic.runner.connect import connect, resolve_target
 from dbbasic.specs.model import Project
+
+DB_ERRORS = (sqlite3.Error, psycopg.Error)
 
 
 def query(url: str, root: Path, sql: str) -> list[tuple[object, ...]]:
@@ -45,7 +49,7 @@ def test_a_wide_model_with_reserved_words_and_every_type_applies_cleanly(tmp_pat
         with db.transaction():
             db.execute('INSERT INTO "user" ("select") VALUES (\'x\')')
         assert db.query('SELECT status, flag, label FROM "user"')[0] in [("new", True, "it's"), ("new", 1, "it's")]
-        with pytest.raises(Exception), db.transaction():
+        with pytest.raises(DB_ERRORS), db.transaction():
             db.execute('INSERT INTO "user" (status) VALUES (\'lost\')')
         assert len(db.query('SELECT * FROM "user"')) == 1
     finally:
@@ -83,7 +87,7 @@ def test_a_failed_step_leaves_nothing_and_apply_resumes_there(tmp_path: Path, db
     # The column of the failed step's first statement is not there: the transaction was rolled back.
     columns = [r[0] for r in query(db_url, root, "SELECT * FROM users LIMIT 0") or []]
     assert columns == []
-    with pytest.raises(Exception):
+    with pytest.raises(DB_ERRORS):
         query(db_url, root, "SELECT nick FROM users")
     _, plans = api.status(root, db_url)
     states = {p.plan_id: (p.state, p.error) for p in plans}
@@ -140,14 +144,14 @@ def test_a_failing_check_stops_the_plan_with_the_numbers(tmp_path: Path, db_url:
 def test_unapproved_and_changed_plans_are_refused_naming_the_plan(tmp_path: Path, db_url: str) -> None:
     root = project_with(tmp_path, "  steps:\n    - sql: ALTER TABLE users ADD COLUMN a text\n"
                                   "      down: ALTER TABLE users DROP COLUMN a\n")
-    with pytest.raises(UnapprovedPlan, match="plan schema .* is not approved"):
+    with pytest.raises(UnapprovedPlan, match=r"plan schema .* is not approved"):
         api.apply(root, db_url)
     api.approve(root, [], by="ana")
     (root / "specs/migrations/m.yaml").write_text(
         "migration:\n  task: m\n  steps:\n    - sql: ALTER TABLE users ADD COLUMN b text\n"
         "      down: ALTER TABLE users DROP COLUMN b\n")
     api.plan(root)
-    with pytest.raises(UnapprovedPlan, match="plan migrations/m .* changed since it was approved by ana") as refused:
+    with pytest.raises(UnapprovedPlan, match=r"plan migrations/m .* changed since it was approved by ana") as refused:
         api.apply(root, db_url)
     assert "dbbasic diff migrations/m" in refused.value.hint
     assert not tables(db_url, root)  # refused before anything ran: not even the history table exists

@@ -145,7 +145,7 @@ def test_the_design_examples_validate(tmp_path: Path) -> None:
     files: dict[str, str] = {}
     current = None
     for line in blocks.splitlines():
-        if line.startswith("# specs/") or line.startswith("# docs/"):
+        if line.startswith(("# specs/", "# docs/")):
             current = line[2:].strip().split()[0]
             files[current] = ""
         elif current:

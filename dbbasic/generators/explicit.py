@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import cast
 
 from dbbasic.plan.model import BatchedStep, CheckStep, DdlStep, ManualStep, Plan, Risk, Step
-from dbbasic.specs.model import BatchedStepSpec, CheckStepSpec, ManualStepSpec, Migration, SqlStepSpec, StepSpec
+from dbbasic.specs.model import (
+    BatchedStepSpec,
+    CheckStepSpec,
+    ManualStepSpec,
+    Migration,
+    SqlStepSpec,
+    StepSpec,
+)
 from dbbasic.sql.analyze import combine, statement_effect
 from dbbasic.sql.dialect import Dialect
 

@@ -18,6 +18,7 @@ from dbbasic.sql.dialect import Dialect
 
 FORMAT = "dbbasic.plan/1"
 Risk = Literal["safe", "caution", "destructive"]
+Level = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class Finding:
 
     step: str
     rule: str
-    level: Literal["error", "warning", "info"]
+    level: Level
     message: str
     help: str = ""
 
@@ -173,7 +174,7 @@ def step_from_json(data: dict[str, Any]) -> Step:
     cls = STEP_CLASSES.get(data.get("kind", ""))
     if cls is None:
         raise ValueError(f"unknown step kind {data.get('kind')!r}")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "kind"}
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "kind"}
     return cls(**values)
 
 

@@ -7,6 +7,7 @@ A failure is recorded in a transaction of its own, after the step's was rolled b
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,10 +110,8 @@ def _run(db: Database, plan: Plan, step: Step, record: history.StepRecord | None
 def _record_failure(db: Database, plan: Plan, step: Step, message: str) -> None:
     """Remember the failure; over a lost connection it cannot, and that is fine: the step's
     transaction was rolled back, so the next apply simply runs it again."""
-    try:
+    with contextlib.suppress(Exception):  # the original error is the one to report
         history.record_failure(db, plan.id, step.id, plan.hash(), message)
-    except Exception:  # noqa: BLE001 - the original error is the one to report
-        pass
 
 
 def _run_ddl(db: Database, plan: Plan, step: DdlStep) -> StepResult:

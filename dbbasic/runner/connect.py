@@ -192,11 +192,11 @@ class PostgresDatabase:
             raise ConnectionFailed(f"cannot connect to {description}: {message}") from None
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
-        cursor = self.conn.execute(sql, params)  # type: ignore[arg-type]
+        cursor = self.conn.execute(sql, params)
         return max(cursor.rowcount, 0)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return list(self.conn.execute(sql, params).fetchall())  # type: ignore[arg-type]
+        return list(self.conn.execute(sql, params).fetchall())
 
     def transaction(self) -> Any:
         return self.conn.transaction()

@@ -14,6 +14,7 @@ from dbbasic.errors import Problem
 from dbbasic.specs.loader import Document, JsonPath
 from dbbasic.specs.model import SEMANTIC_TYPES, DataModel, Field, FieldType, Index, IndexColumn, Source, Table
 from dbbasic.specs.schema_errors import suggest
+from dbbasic.sql import ddl
 from dbbasic.sql.dialect import Dialect
 
 _TYPE_EXPR = re.compile(r"^\s*([a-z_]+)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
@@ -41,7 +42,7 @@ class DataModelBuilder:
             self._check_name(doc, path, name, "table", seen)
         tables = [self._table(doc, path, name, spec) for doc, path, name, spec in self.entries]
         by_name = {t.name: t for t in tables}
-        for (doc, path, _, spec), table in zip(self.entries, tables, strict=True):
+        for (doc, path, _, _), table in zip(self.entries, tables, strict=True):
             self._check_refs(doc, path, table, by_name)
         return DataModel(tuple(tables), self.source)
 
@@ -173,8 +174,19 @@ class DataModelBuilder:
                           bool(spec.get("unique", False)), spec.get("name"), spec.get("where"))
             if index.name:
                 self._check_length(doc, path + ("name",), index.name, "index")
+            if index.where:
+                self._check_predicate(doc, path + ("where",), index.where)
             return index
         return Index(self._index_columns(doc, path, spec, columns))
+
+    def _check_predicate(self, doc: Document, path: JsonPath, text: str) -> None:
+        for dialect in self.dialects:
+            try:
+                ddl.predicate(dialect, text)
+            except ValueError:
+                self.problems.append(doc.problem(path, "index-where", f"`{text}` is not one SQL condition in "
+                                                 f"{dialect.name}", "write a condition such as `deleted_at IS NULL`"))
+                return
 
     def _index_columns(self, doc: Document, path: JsonPath, spec: str | list[str], columns: list[str]
                        ) -> tuple[IndexColumn, ...]:

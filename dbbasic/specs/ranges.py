@@ -6,6 +6,7 @@ A range is a half-open interval [low, high); a boundary value belongs to the upp
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ def coverage_problems(tiers: list[tuple[str, Range]]) -> list[tuple[str, str]]:
     problems = []
     if ordered and ordered[0][1].low > 0:
         problems.append((ordered[0][0], f"no tier covers values below {ordered[0][1].low:g}"))
-    for (prev_name, prev), (name, cur) in zip(ordered, ordered[1:], strict=False):
+    for (prev_name, prev), (name, cur) in itertools.pairwise(ordered):
         if cur.low < prev.high:
             problems.append((name, f"tier '{name}' ({cur.text}) overlaps tier '{prev_name}' ({prev.text})"))
         elif cur.low > prev.high:

@@ -61,7 +61,7 @@ def _explain(doc: Document, base: JsonPath, error: ValidationError, what: str) -
                 if len(sub.relative_path) == deepest:
                     yield from _explain(doc, base, sub, what)
             return
-        allowed = [_SCHEMA_TYPES.get(str(s.get("type")), "") for s in error.validator_value]
+        allowed = [_SCHEMA_TYPES.get(str(s.get("type")), "") or "" for s in error.validator_value]
         yield doc.problem(path, "schema-type", f"'{name}' must be {' or '.join(a for a in allowed if a)}, "
                           f"not {_JSON_TYPES.get(type(error.instance), 'this')}", _describe(error.schema))
     elif kind == "additionalProperties" and isinstance(error.instance, dict):
@@ -81,7 +81,7 @@ def _explain(doc: Document, base: JsonPath, error: ValidationError, what: str) -
                               _describe(error.schema.get("properties", {}).get(key, {})), key=True)
     elif kind == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        wanted = " or ".join(_SCHEMA_TYPES.get(t, t) for t in expected)
+        wanted = " or ".join(_SCHEMA_TYPES.get(str(t), str(t)) for t in expected)
         got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
         yield doc.problem(path, "schema-type", f"'{name}' must be {wanted}, not {got}", _describe(error.schema))
     elif kind == "enum":

@@ -48,14 +48,14 @@ def validate(docs: list[Document], root: Path) -> tuple[Specs | None, list[Probl
             data.add(section.doc, section.path, section.value)
     model = data.build()
     builder = MigrationBuilder(project, model, problems)
-    migrations: list[Migration] = []
+    migrations: list[Migration | None] = []
     imports: list[ImportTask] = []
     for section in sections:
         doc, path, value = section.doc, section.path, section.value
         stem = str(PurePosixPath(doc.file).relative_to("specs").with_suffix("")) \
             if doc.file.startswith("specs/") else PurePosixPath(doc.file).stem
         if section.key == "migration":
-            migrations.append(builder.build(doc, path, value, stem))  # type: ignore[arg-type]
+            migrations.append(builder.build(doc, path, value, stem))
         elif section.key == "migrations":
             migrations += [builder.build(doc, path + (i,), m, f"{stem}/{i + 1}") for i, m in enumerate(value)]
         elif section.key in ("import", "one_time_tasks"):

@@ -61,19 +61,25 @@ def statement_effect(dialect: Dialect, statement: str) -> Effect:
 
 
 def _alter_effect(tree: exp.Alter, tables: tuple[str, ...]) -> Effect:
-    actions = tree.args.get("actions") or []
     lock, risk, destroys = "brief", "safe", ""
-    for action in actions:
-        if isinstance(action, exp.Drop) or (isinstance(action, exp.AlterColumn) and action.args.get("drop")):
-            what = f"column {_names(action)}" if isinstance(action, exp.Drop) else "a column default"
-            lock, risk, destroys = "brief", "destructive", f"drops {what} of {tree.this.name}"
-        elif isinstance(action, exp.AlterColumn) and action.args.get("dtype"):
+    for action in tree.args.get("actions") or []:
+        if isinstance(action, exp.Drop):
+            risk, destroys = "destructive", f"drops column {_names(action)} of {tree.this.name}"
+        elif _holds_table(action):
             lock, risk = "exclusive", "caution" if risk == "safe" else risk
-        elif isinstance(action, exp.ColumnDef) and _volatile_default(action):
-            lock, risk = "exclusive", "caution" if risk == "safe" else risk
-        elif isinstance(action, exp.AlterColumn) or isinstance(action, exp.AddConstraint):
-            lock, risk = "exclusive" if lock != "exclusive" else lock, "caution" if risk == "safe" else risk
     return Effect(lock, risk, destroys, tables)
+
+
+def _holds_table(action: exp.Expression) -> bool:
+    """Whether an ALTER TABLE action rewrites or scans the whole table under its lock."""
+    if isinstance(action, exp.ColumnDef):
+        return _volatile_default(action)
+    if isinstance(action, exp.AlterColumn):
+        # SET/DROP DEFAULT is a catalog change; a new type rewrites, SET NOT NULL scans.
+        return not (action.args.get("default") is not None or action.args.get("drop"))
+    if isinstance(action, exp.AddConstraint):
+        return "NOT VALID" not in action.sql().upper()
+    return False
 
 
 def _names(drop: exp.Expression) -> str:

@@ -309,4 +309,4 @@ def _parse(sqlglot_name: str, statement: str) -> exp.Expression | None:
         tree = sqlglot.parse_one(statement, read=sqlglot_name)
     except SqlglotError:
         return None
-    return None if isinstance(tree, exp.Command) else tree
+    return None if isinstance(tree, exp.Command) or not isinstance(tree, exp.Expression) else tree

@@ -16,7 +16,7 @@ from dbbasic.plan.lint import (
     index_blocks_writes,
     missing_down,
 )
-from dbbasic.plan.model import DdlStep, Finding, Plan
+from dbbasic.plan.model import DdlStep, Plan
 from dbbasic.sql.analyze import Effect, statement_effect
 from dbbasic.sql.dialect import Dialect
 
@@ -52,3 +52,15 @@ def lint_plan(plan: Plan, allow_destructive: bool = False, ignore: dict[str, str
                     finding = replace(finding, level="info", message=f"{finding.message} (ignored: {reason})")
                 findings.append(finding)
     return plan.with_findings(findings)
+
+
+def render_docs() -> str:
+    """docs/lint-rules.md: each rule's code, level and its docstring's problem and solution."""
+    lines = ["# Lint rules", "", "Generated from the rule modules in `dbbasic/plan/lint/` by "
+             "`python -m dbbasic.plan.lint > docs/lint-rules.md`; do not edit by hand.", "",
+             "Silence a rule for one migration, with a reason that reviewers see in `plan.md`:", "",
+             "```yaml", "migration:", "  lint:", "    ignore:", '      missing-down: "why it is fine here"', "```"]
+    for rule in sorted(RULES, key=lambda r: r.CODE):
+        summary, _, body = (rule.__doc__ or "").strip().partition("\n\n")
+        lines += ["", f"## `{rule.CODE}` ({rule.LEVEL})", "", summary, "", body.strip()]
+    return "\n".join(lines) + "\n"

@@ -3,8 +3,9 @@
 Problem: `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY` and `VACUUM` fail with "cannot run
 inside a transaction block" on PostgreSQL, so the step fails every time it is applied.
 
-Solution: put the statement in a step of its own with `transactional: false`. The runner then runs
-it outside a transaction and, as such a step can stop half-way, makes it safe to run again.
+Solution: put the statement in a step of its own with `transactional: false`; the runner then runs
+it outside a transaction. Write it so that running it again is harmless (`IF NOT EXISTS`), as a
+step outside a transaction can stop half-way.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from dbbasic.plan.model import DdlStep, Finding, Step
+from dbbasic.plan.model import DdlStep, Finding, Level, Step
 
 if TYPE_CHECKING:
     from dbbasic.plan.lint import LintContext
 
 CODE = "concurrent-in-transaction"
-LEVEL = "error"
+LEVEL: Level = "error"
 _NO_TRANSACTION = re.compile(r"^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|REINDEX\s+.*CONCURRENTLY)", re.I)
 
 

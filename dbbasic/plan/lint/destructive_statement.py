@@ -12,19 +12,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dbbasic.plan.model import BatchedStep, DdlStep, Finding, Step
+from dbbasic.plan.model import BatchedStep, DdlStep, Finding, Level, Step
 
 if TYPE_CHECKING:
     from dbbasic.plan.lint import LintContext
 
 CODE = "destructive-statement"
-LEVEL = "error"
+LEVEL: Level = "error"
 
 
 def check(step: Step, context: LintContext) -> list[Finding]:
     if not isinstance(step, (DdlStep, BatchedStep)):
         return []
-    level = "warning" if context.allow_destructive else LEVEL
+    level: Level = "warning" if context.allow_destructive else LEVEL
     return [
         Finding(step.id, CODE, level, f"this step {effect.destructive}: the data cannot be brought back",
                 "ship the code change that stops using it first; then set `allow_destructive: true` "

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dbbasic.plan.model import DdlStep, Finding, Step
+from dbbasic.plan.model import DdlStep, Finding, Level, Step
 
 if TYPE_CHECKING:
     from dbbasic.plan.lint import LintContext
 
 CODE = "index-blocks-writes"
-LEVEL = "warning"
+LEVEL: Level = "warning"
 
 
 def check(step: Step, context: LintContext) -> list[Finding]:

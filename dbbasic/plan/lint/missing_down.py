@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dbbasic.plan.model import BatchedStep, DdlStep, Finding, Step
+from dbbasic.plan.model import BatchedStep, DdlStep, Finding, Level, Step
 
 if TYPE_CHECKING:
     from dbbasic.plan.lint import LintContext
 
 CODE = "missing-down"
-LEVEL = "warning"
+LEVEL: Level = "warning"
 
 
 def check(step: Step, context: LintContext) -> list[Finding]:

@@ -1,0 +1,17 @@
+from lint_cases import ddl, findings
+
+RULE = "index-blocks-writes"
+
+
+def test_a_plain_index_on_an_existing_postgres_table_warns() -> None:
+    assert findings(RULE, ddl("CREATE INDEX users_email_idx ON users (email)")) == [
+        "warning[index-blocks-writes] 1-sql: building this index blocks writes to users until it is done. "
+        "help: use CREATE INDEX CONCURRENTLY in a step with `transactional: false`"]
+
+
+def test_an_index_on_a_table_created_in_the_same_plan_is_fine() -> None:
+    assert findings(RULE, ddl("CREATE TABLE users (email text)", "CREATE INDEX i ON users (email)")) == []
+
+
+def test_silent_on_sqlite_where_there_is_no_concurrent_build() -> None:
+    assert findings(RULE, ddl("CREATE INDEX i ON users (email)"), dialect="sqlite") == []

@@ -1,0 +1,141 @@
+"""The `dbbasic` command end to end on a copy of the example project: output forms and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from dbbasic.cli import main
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_the_five_minute_tour(example: Path) -> None:
+    p = ["--project", str(example)]
+    assert run("validate", *p).exit_code == 0
+    assert run("plan", "--check", *p).exit_code == 0
+    diff = run("diff", *p)
+    assert "schema (sqlite): approved, unchanged" in diff.stdout
+    applied = run("apply", "--target", "dev", *p)
+    assert applied.exit_code == 0, applied.stderr
+    assert "applied: schema 1-create-users" in applied.stdout and "applied 6 steps on dev" in applied.stdout
+    status = run("status", "--target", "dev", *p)
+    assert "applied  migrations/recount  (3/3 steps)" in status.stdout and "nothing pending" in status.stdout
+    assert run("apply", "--target", "dev", *p).stdout.strip() == "dev is up to date"
+
+
+def test_an_invalid_spec_prints_located_errors_exits_1_and_writes_nothing(example: Path) -> None:
+    (example / "specs" / "data.yaml").write_text("data:\n  users:\n    fields:\n      id: id\n      age: integr\n")
+    before = sorted(p for p in (example / "generated").rglob("*"))
+    result = run("plan", "--project", str(example))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == "specs/data.yaml:5:12: error[unknown-type]: unknown type 'integr'"
+    assert result.stderr.splitlines()[1] == "  hint: did you mean 'int'?"
+    assert sorted(p for p in (example / "generated").rglob("*")) == before
+    as_json = json.loads(run("validate", "--format", "json", "--project", str(example)).stdout)
+    assert as_json["ok"] is False
+    assert {"file": "specs/data.yaml", "line": 5, "col": 12, "level": "error", "code": "unknown-type",
+            "message": "unknown type 'integr'", "hint": "did you mean 'int'?"} in as_json["problems"]
+
+
+def test_malformed_and_binary_specs_never_show_a_traceback(example: Path) -> None:
+    (example / "specs" / "broken.yaml").write_text("migration:\n  task: [unclosed\n")
+    (example / "specs" / "image.yaml").write_bytes(b"\x00\x01\x02")
+    result = run("validate", "--project", str(example))
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "specs/image.yaml:1:1: error[binary-file]" in result.stderr
+    assert "specs/broken.yaml:3:1: error[yaml-syntax]" in result.stderr
+
+
+def test_a_hand_edited_plan_is_caught_by_check_and_refused_by_apply(example: Path) -> None:
+    path = example / "generated" / "schema" / "sqlite" / "plan.json"
+    plan = json.loads(path.read_text())
+    plan["steps"][0]["up"][0] = plan["steps"][0]["up"][0].replace('"phone" TEXT', '"phone" TEXT, "ssn" TEXT')
+    path.write_text(json.dumps(plan, indent=2, sort_keys=True) + "\n")
+    check = run("plan", "--check", "--project", str(example))
+    assert check.exit_code == 1
+    assert "stale: schema (sqlite): plan.json differ from what the specs compile to" in check.stderr
+    refused = run("apply", "--target", "dev", "--project", str(example))
+    assert refused.exit_code == 1
+    assert "schema (sqlite): plan.json differ" in refused.stderr and "run `dbbasic plan`" in refused.stderr
+    assert not (example / "var" / "dev.db").exists()
+
+
+def test_a_spec_change_needs_a_new_approval(example: Path) -> None:
+    recount = example / "specs" / "migrations" / "recount.yaml"
+    recount.write_text(recount.read_text().replace("todo_count integer", "todo_count integer DEFAULT 0"))
+    stale = run("plan", "--check", "--project", str(example))
+    assert stale.exit_code == 1 and "stale: migrations/recount (postgres)" in stale.stderr
+    assert run("plan", "--project", str(example)).exit_code == 0
+    refused = run("apply", "--target", "dev", "--project", str(example))
+    assert refused.exit_code == 1 and "plan migrations/recount (sqlite) changed since it was approved" in refused.stderr
+    markdown = run("diff", "migrations/recount", "--format", "markdown", "--project", str(example)).stdout
+    assert "- step `1-sql` changed" in markdown
+    assert "-  ALTER TABLE users ADD COLUMN todo_count INTEGER;" in markdown
+    assert "+  ALTER TABLE users ADD COLUMN todo_count INTEGER DEFAULT 0;" in markdown
+    assert run("approve", "migrations/recount", "--by", "ana", "--project", str(example)).exit_code == 0
+    assert run("apply", "--target", "dev", "--project", str(example)).exit_code == 0
+
+
+def test_reformatting_a_spec_keeps_the_approval(example: Path) -> None:
+    recount = example / "specs" / "migrations" / "recount.yaml"
+    text = recount.read_text().replace('task: "Recount todos per user"', 'task: "Recount the todos of each user"')
+    recount.write_text(text.replace("ALTER TABLE users ADD COLUMN todo_count integer",
+                                    "alter table users\\n    add column todo_count INTEGER  -- cached count"))
+    assert run("plan", "--project", str(example)).exit_code == 0
+    assert "migrations/recount (postgres): approved, unchanged" in run("diff", "--project", str(example)).stdout
+    assert run("apply", "--target", "dev", "--project", str(example)).exit_code == 0
+
+
+def test_a_removed_spec_removes_its_plans(example: Path) -> None:
+    (example / "specs" / "migrations" / "recount.yaml").unlink()
+    result = run("plan", "--project", str(example))
+    assert "removed: generated/migrations/recount/postgres" in result.stdout
+    assert not (example / "generated" / "migrations").exists()
+
+
+def test_secrets_stay_out_of_generated_and_out_of_errors(example: Path, monkeypatch: object) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:hunter2@127.0.0.1:1/app")
+    assert run("plan", "--project", str(example)).exit_code == 0
+    for path in (example / "generated").rglob("*"):
+        assert path.is_dir() or "hunter2" not in path.read_text()
+    result = run("apply", "--target", "prod", "--project", str(example), "--lock-wait", "0")
+    assert result.exit_code == 3
+    assert "hunter2" not in result.stderr and "cannot connect to prod" in result.stderr
+
+
+def test_a_missing_variable_is_named(example: Path, monkeypatch: object) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = run("status", "--target", "prod", "--project", str(example))
+    assert result.exit_code == 1
+    assert "target 'prod' needs the environment variable DATABASE_URL, which is not set" in result.stderr
+
+
+def test_json_output_for_machines(example: Path) -> None:
+    applied = json.loads(run("apply", "--target", "dev", "--format", "json", "--project", str(example)).stdout)
+    assert applied["ok"] and applied["dialect"] == "sqlite" and len(applied["steps"]) == 6
+    status = json.loads(run("status", "--target", "dev", "--format", "json", "--project", str(example)).stdout)
+    assert [p["state"] for p in status["plans"]] == ["applied", "applied"]
+
+
+def test_dry_run_prints_and_changes_nothing(example: Path) -> None:
+    result = run("apply", "--target", "dev", "--dry-run", "--project", str(example))
+    assert "would run: schema 1-create-users" in result.stdout and 'CREATE TABLE "users"' in result.stdout
+    assert "pending" in run("status", "--target", "dev", "--project", str(example)).stdout
+
+
+def test_usage_errors_exit_2_and_every_command_has_an_example() -> None:
+    assert run("approve", "--by", "x").exit_code == 2
+    assert run("apply").exit_code == 2
+    for command in ("validate", "plan", "diff", "approve", "apply", "status"):
+        assert "Example" in run(command, "--help").stdout
