@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dbbasic.errors import PlanError, Problem, SpecError, StalePlan, UnapprovedPlan
 from dbbasic.generators.explicit import compile_explicit
+from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
 from dbbasic.generators.schema import compile_data_model
 from dbbasic.plan import artifacts, review
 from dbbasic.plan.lint import lint_plan
@@ -243,8 +244,12 @@ def _refuse_unready(generated: Path, plans: list[Plan], require_approval: bool,
                     records: list[history.StepRecord]) -> None:
     for plan in plans:
         if plan_state(plan, records) == "drifted":
+            hint = "undo the spec edit, and write the change as a new migration"
+            if plan.generator == SCHEMA_GENERATOR:
+                hint = ("this version compiles the data model only as a whole: keep `data:` as it was applied and "
+                        "write the change as an explicit migration (model diffs are compiled in a later version)")
             raise PlanError(f"plan {plan.id} was applied to this database as another version; it cannot change now",
-                            plan.id, "undo the spec edit, and write the change as a new migration")
+                            plan.id, hint)
         errors = [f for f in plan.findings if f.level == "error"]
         if errors:
             raise PlanError(f"plan {plan.id} has lint errors: {errors[0].rule} in step {errors[0].step}: "

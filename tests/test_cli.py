@@ -139,3 +139,42 @@ def test_usage_errors_exit_2_and_every_command_has_an_example() -> None:
     assert run("apply").exit_code == 2
     for command in ("validate", "plan", "diff", "approve", "apply", "status"):
         assert "Example" in run(command, "--help").stdout
+
+
+def test_schema_export_writes_schemas_for_editors(tmp_path: Path) -> None:
+    result = run("schema", "export", str(tmp_path / "schemas"))
+    assert result.exit_code == 0
+    written = sorted(p.name for p in (tmp_path / "schemas").iterdir())
+    assert written == ["data.json", "import.json", "migration.json", "project.json", "scaling.json", "spec.json"]
+    assert json.loads((tmp_path / "schemas" / "spec.json").read_text())["properties"]["data"] == {"$ref": "data.json"}
+
+
+def test_a_manual_step_stops_apply_until_confirmed(example: Path) -> None:
+    (example / "specs" / "migrations" / "notify.yaml").write_text(
+        "migration:\n  task: tell support\n  steps:\n    - manual: Tell support that counts are live\n"
+        "    - check: SELECT 1\n      expect: 1\n")
+    p = ["--project", str(example)]
+    run("plan", *p)
+    waiting = run("apply", "--target", "dev", "--no-approval", *p)
+    assert waiting.exit_code == 1
+    assert "waits for a person at step 1-manual: Tell support that counts are live" in waiting.stderr
+    assert "--confirm migrations/notify:1-manual" in waiting.stderr
+    done = run("apply", "--target", "dev", "--no-approval", "--confirm", "migrations/notify:1-manual", *p)
+    assert done.exit_code == 0 and "applied: migrations/notify 2-check" in done.stdout
+
+
+def test_a_destructive_step_is_a_lint_error_until_the_spec_allows_it(example: Path) -> None:
+    drop = example / "specs" / "migrations" / "drop_phone.yaml"
+    drop.write_text("migration:\n  task: drop phone\n  steps:\n    - sql: ALTER TABLE users DROP COLUMN phone\n"
+                    "      down: ALTER TABLE users ADD COLUMN phone text\n")
+    p = ["--project", str(example)]
+    result = run("plan", *p)
+    assert result.exit_code == 1
+    assert ("specs/migrations/drop_phone.yaml:1:1: error[destructive-statement]: plan migrations/drop_phone "
+            "(postgres), step 1-sql: this step drops column phone of users") in result.stderr
+    assert "**error** `destructive-statement`" in (example / "generated/migrations/drop_phone/sqlite/plan.md").read_text()
+    refused = run("apply", "--target", "dev", "--no-approval", *p)
+    assert refused.exit_code == 1 and "plan migrations/drop_phone has lint errors" in refused.stderr
+    drop.write_text(drop.read_text().replace("  steps:", "  allow_destructive: true\n  steps:"))
+    assert run("plan", *p).exit_code == 0
+    assert run("apply", "--target", "dev", "--no-approval", *p).exit_code == 0

@@ -65,7 +65,7 @@ def validate(docs: list[Document], root: Path) -> tuple[Specs | None, list[Probl
                 imports.append(_import_task(doc, where, name, task, model.table, root, problems))
     scaling = _scaling([s for s in sections if s.key == "scaling"], model.table, problems)
     found = [m for m in migrations if m is not None]
-    _check_plan_ids(found, docs, problems)
+    _check_plan_ids(found, problems)
     if any(p.level == "error" for p in problems):
         return None, problems
     return Specs(project, model, tuple(sorted(found, key=lambda m: m.id)), tuple(imports), scaling), problems
@@ -187,7 +187,7 @@ def _scaling(sections: list[Section], table: Any, problems: list[Problem]) -> Sc
     return Scaling(Source(doc.file, doc.pos(path, key=True).line, doc.sha256), spec)
 
 
-def _check_plan_ids(migrations: list[Migration], docs: list[Document], problems: list[Problem]) -> None:
+def _check_plan_ids(migrations: list[Migration], problems: list[Problem]) -> None:
     seen: dict[str, Migration] = {}
     for migration in migrations:
         if migration.id == SCHEMA_PLAN_ID or migration.id in seen:
