@@ -86,9 +86,10 @@ def stale_plans(generated: Path, plans: list[Plan]) -> list[Stale]:
     found = []
     for plan in plans:
         directory = plan_dir(generated, plan.id, plan.dialect)
-        differ = [name for name, text in artifacts(plan).items()
+        files = artifacts(plan)
+        differ = [name for name, text in files.items()
                   if not (directory / name).exists() or (directory / name).read_text(encoding="utf-8") != text]
-        if differ == list(artifacts(plan)) and not directory.exists():
+        if not directory.exists():
             found.append(Stale(plan.id, plan.dialect, "not compiled yet"))
         elif differ:
             found.append(Stale(plan.id, plan.dialect, f"{', '.join(differ)} differ from what the specs compile to"))

@@ -26,7 +26,11 @@ class Pos:
     col: int
 
 
-class _SpecLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (several times faster); resolving and constructing stay in Python.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SpecLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """SafeLoader with YAML 1.2-like scalars: only true/false are booleans, timestamps stay strings."""
 
 

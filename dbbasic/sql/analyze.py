@@ -28,6 +28,9 @@ class Effect:
 
 
 def statement_effect(dialect: Dialect, statement: str) -> Effect:
+    quick = _create_effect(dialect.tokens(statement))
+    if quick is not None:
+        return quick
     tree = dialect.parse(statement)
     if tree is None:
         return Effect("unknown", "caution")
@@ -60,17 +63,38 @@ def statement_effect(dialect: Dialect, statement: str) -> Effect:
     return Effect("unknown", "caution", tables=tables)
 
 
+def _create_effect(tokens: list[tuple[str, str]]) -> Effect | None:
+    """CREATE TABLE and CREATE INDEX read from their first tokens: most of a schema plan, without a parse.
+
+    Anything less plain (CREATE TABLE ... AS SELECT, IF NOT EXISTS, ON ONLY) goes to the parser."""
+    # Keywords by their upper-case text (sqlglot gives some, like CONCURRENTLY, as plain words);
+    # a quoted name is never a keyword.
+    words = [text if kind == "IDENTIFIER" else text.upper() for kind, text in tokens]
+    if words[:2] == ["CREATE", "TABLE"] and len(words) > 3 and words[3] == "(" and "SELECT" not in words:
+        name = tokens[2][1]
+        return Effect("new", "safe", tables=(name,), creates=(name,))
+    head = words[2:] if words[:2] == ["CREATE", "UNIQUE"] else words[1:] if words[:1] == ["CREATE"] else []
+    if head[:1] != ["INDEX"] or "ON" not in words:
+        return None
+    on = words.index("ON")
+    if on + 2 >= len(words) or words[on + 2] != "(" or "IF" in words[:on] or words[on + 1] == "ONLY":
+        return None
+    concurrent = "CONCURRENTLY" in words[:on]
+    return Effect("concurrent" if concurrent else "share", "safe" if concurrent else "caution",
+                  tables=(tokens[on + 1][1],), concurrent=concurrent)
+
+
 def _alter_effect(tree: exp.Alter, tables: tuple[str, ...]) -> Effect:
     lock, risk, destroys = "brief", "safe", ""
     for action in tree.args.get("actions") or []:
         if isinstance(action, exp.Drop):
             risk, destroys = "destructive", f"drops column {_names(action)} of {tree.this.name}"
-        elif _holds_table(action):
+        elif _holds_table(action, not_valid=bool(tree.args.get("not_valid"))):
             lock, risk = "exclusive", "caution" if risk == "safe" else risk
     return Effect(lock, risk, destroys, tables)
 
 
-def _holds_table(action: exp.Expression) -> bool:
+def _holds_table(action: exp.Expression, not_valid: bool) -> bool:
     """Whether an ALTER TABLE action rewrites or scans the whole table under its lock."""
     if isinstance(action, exp.ColumnDef):
         return _volatile_default(action)
@@ -78,7 +102,7 @@ def _holds_table(action: exp.Expression) -> bool:
         # SET/DROP DEFAULT is a catalog change; a new type rewrites, SET NOT NULL scans.
         return not (action.args.get("default") is not None or action.args.get("drop"))
     if isinstance(action, exp.AddConstraint):
-        return "NOT VALID" not in action.sql().upper()
+        return not not_valid  # NOT VALID skips the scan of existing rows
     return False
 
 

@@ -140,19 +140,25 @@ class Dialect:
         Callers must not mutate the tree."""
         return _parse(self.sqlglot_name, statement)
 
+    def tokens(self, statement: str) -> list[tuple[str, str]]:
+        """(kind, text) of each token; names come without their quotes. Empty when it does not tokenize."""
+        try:
+            return [(t.token_type.name, t.text) for t in
+                    sqlglot.Dialect.get_or_raise(self.sqlglot_name).tokenize(statement)]
+        except SqlglotError:
+            return []
+
     def normalize(self, statement: str) -> str:
         """A statement's canonical token string: equal for the same statement however it is laid out.
 
         Spacing, line breaks, comments and the case of keywords and unquoted names do not count; quoted
         names and string literals do. Token-based rather than parse-based, so it is fast, and does not
         change when a newer sqlglot renders a statement differently (an approval outlives upgrades)."""
-        try:
-            tokens = sqlglot.Dialect.get_or_raise(self.sqlglot_name).tokenize(statement)
-        except SqlglotError:
+        tokens = self.tokens(statement)
+        if not tokens:
             return " ".join(statement.split())
-        return " ".join(
-            f"{t.token_type.name}:{t.text if t.token_type.name.endswith(_CASE_KEPT) else t.text.lower()}"
-            for t in tokens if t.token_type != sqlglot.TokenType.SEMICOLON)
+        return " ".join(f"{kind}:{text if kind.endswith(_CASE_KEPT) else text.lower()}"
+                        for kind, text in tokens if kind != "SEMICOLON")
 
     def pretty(self, statement: str) -> str:
         """A long one-line statement laid out by sqlglot; kept as written when already laid out,

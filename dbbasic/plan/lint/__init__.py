@@ -32,17 +32,22 @@ class LintContext:
     allow_destructive: bool = False
     created_tables: frozenset[str] = frozenset()
     ignore: dict[str, str] = field(default_factory=dict)
+    known: dict[str, Effect] = field(default_factory=dict)
+    """Effects already worked out in this plan: every rule asks about the same statements."""
 
     def effects(self, statements: tuple[str, ...]) -> list[Effect]:
-        return [statement_effect(self.dialect, s) for s in statements]
+        for s in statements:
+            if s not in self.known:
+                self.known[s] = statement_effect(self.dialect, s)
+        return [self.known[s] for s in statements]
 
 
 def lint_plan(plan: Plan, allow_destructive: bool = False, ignore: dict[str, str] | None = None) -> Plan:
     """The plan with the findings of every rule; ignored rules stay visible as `info` with the reason."""
-    dialect = Dialect.get(plan.dialect)
-    created = frozenset(t for s in plan.steps if isinstance(s, DdlStep)
-                        for e in (statement_effect(dialect, x) for x in s.up) for t in e.creates)
-    context = LintContext(dialect, allow_destructive, created, dict(ignore or {}))
+    context = LintContext(Dialect.get(plan.dialect), ignore=dict(ignore or {}))
+    created = frozenset(t for s in plan.steps if isinstance(s, DdlStep) for e in context.effects(s.up)
+                        for t in e.creates)
+    context = replace(context, allow_destructive=allow_destructive, created_tables=created)
     findings = []
     for step in plan.steps:
         for rule in RULES:
