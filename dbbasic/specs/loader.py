@@ -202,7 +202,8 @@ def load_file(path: Path, root: Path) -> tuple[Document | None, list[Problem]]:
 def _compose(text: str) -> yaml.Node | None:
     loader = _SpecLoader(text)
     try:
-        return loader.get_single_node()
+        node: yaml.Node | None = loader.get_single_node()
+        return node
     finally:
         loader.dispose()
 
