@@ -359,7 +359,7 @@ def test_reference_documents_every_key_and_the_editor_line() -> None:
     assert text == render_reference(), "rendering is deterministic"
     assert "generated" in text.split("\n## ")[0] and REGENERATE in text
     assert "dbbasic schema export schemas/" in text
-    assert "# yaml-language-server: $schema=./schemas/spec.json" in text
+    assert "# yaml-language-server: $schema=../schemas/spec.json" in text
     for key in TOP_LEVEL:
         assert f"## `{key}`" in text
     for name in SCHEMA_NAMES:
