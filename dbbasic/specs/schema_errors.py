@@ -7,6 +7,7 @@ ours name the key, where it is, and the nearest valid spelling.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,7 +51,7 @@ def _type_matches(instance: Any, schema: dict[str, Any]) -> bool:
 
 def _explain(doc: Document, base: JsonPath, error: ValidationError, what: str) -> Iterator[Problem]:
     path = base + tuple(error.absolute_path)
-    name = str(path[-1]) if path else what
+    name = _name(path, what)
     kind = error.validator
     if kind in ("anyOf", "oneOf") and error.context:
         # Explain the branch written for this kind of value (a mapping, a string...), not all of them.
@@ -96,9 +97,21 @@ def _explain(doc: Document, base: JsonPath, error: ValidationError, what: str) -
         yield doc.problem(path, f"schema-{kind}", f"{name}: {message}", _describe(error.schema))
 
 
+def _name(path: JsonPath, what: str) -> str:
+    """How a message names the value: its key, or `item 2 of steps` for a list item."""
+    if not path:
+        return what
+    if isinstance(path[-1], int):
+        return f"item {path[-1] + 1} of {path[-2]}" if len(path) > 1 else f"item {path[-1] + 1}"
+    return str(path[-1])
+
+
 def _describe(schema: dict[str, Any]) -> str:
-    text = str(schema.get("description", "")).strip()
+    """The schema's description as a hint, with its first example when that fits on the line."""
+    text = str(schema.get("description", "")).strip().split("\n")[0]
     examples = schema.get("examples")
     if examples:
-        text = f"{text.rstrip('.')}; for example: {examples[0]}" if text else f"for example: {examples[0]}"
-    return text.split("\n")[0]
+        example = examples[0] if isinstance(examples[0], str) else json.dumps(examples[0])
+        if len(example) <= 60:
+            text = f"{text.rstrip('.')}; for example: {example}" if text else f"for example: {example}"
+    return text
