@@ -214,7 +214,7 @@ def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: boo
     db = connect(resolved, root)
     try:
         with db.lock(lock_wait, holder_info(",".join(p.id for p in plans))):
-            records = history.records(db) if history.exists(db) else []
+            records = history.records(db)
             pending = [p for p in plans if plan_state(p, records) != "applied"]
             _refuse_unready(root / "generated", pending, require_approval, records)
             if pending and not dry_run:
@@ -280,9 +280,9 @@ def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
     specs, _ = _require_specs(root)
     resolved = resolve_target(specs.project, target, root)
     plans = [p for p in compile_specs(specs).plans if p.dialect == resolved.dialect.name]
-    db = connect(resolved, root)
+    db = connect(resolved, root, read_only=True)  # status writes nothing, and creates nothing
     try:
-        records = history.records(db) if history.exists(db) else []  # status writes nothing
+        records = history.records(db)
     finally:
         db.close()
     result = []

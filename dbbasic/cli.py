@@ -7,6 +7,7 @@ runtime failure. This module is the only place errors become exit codes.
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -27,6 +28,7 @@ from dbbasic.errors import (
 )
 from dbbasic.plan.model import canonical
 from dbbasic.runner.apply import StepResult
+from dbbasic.runner.connect import redact
 
 EXIT_USER, EXIT_RUNTIME = 1, 3
 
@@ -65,8 +67,17 @@ def command(func: Callable[..., Any], formats: tuple[str, ...] = ("text", "json"
             _fail(fmt, EXIT_USER, str(exc), exc.hint)
         except DbbasicError as exc:
             _fail(fmt, EXIT_USER, str(exc))
+        except Exception as exc:
+            if not _is_database_error(exc):
+                raise
+            _fail(fmt, EXIT_RUNTIME, f"database error: {redact(' '.join(str(exc).split()))}")
 
     return wrapper
+
+
+def _is_database_error(exc: Exception) -> bool:
+    """A driver or file-system error outside a step (opening, locking, the history table)."""
+    return isinstance(exc, (sqlite3.Error, OSError)) or type(exc).__module__.startswith("psycopg")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -189,3 +189,98 @@ def test_the_example_project_applies_on_sqlite(example: Path) -> None:
     result = api.apply(example, "dev")
     assert [s.status for s in result.steps] == ["applied"] * 6
     assert (example / "var" / "dev.db").exists()
+
+
+def test_fixing_a_failed_step_resumes_after_the_steps_already_applied(tmp_path: Path, db_url: str) -> None:
+    root = project_with(tmp_path, """
+  steps:
+    - sql: ALTER TABLE users ADD COLUMN a text
+      down: ALTER TABLE users DROP COLUMN a
+    - sql: INSERT INTO nowhere VALUES (1)
+      down: SELECT 1
+""")
+    with pytest.raises(ApplyError):
+        api.apply(root, db_url, require_approval=False)
+    (root / "specs/migrations/m.yaml").write_text((root / "specs/migrations/m.yaml").read_text().replace(
+        "INSERT INTO nowhere VALUES (1)", "UPDATE users SET a = 'x'"))
+    api.plan(root)
+    result = api.apply(root, db_url, require_approval=False)
+    assert [(s.step_id, s.status) for s in result.steps if s.plan_id == "migrations/m"] == [
+        ("1-sql", "skipped"), ("2-sql", "applied")]
+
+
+def test_a_failed_batched_step_whose_sql_changed_starts_over(tmp_path: Path, db_url: str) -> None:
+    root = project_with(tmp_path, """
+  steps:
+    - batched: "UPDATE users SET email = 'v1-' || (10 / (id - 3)) WHERE id > %(after)s AND id <= %(upto)s"
+      table: users
+      key: id
+      batch_rows: 2
+  lint: {ignore: {missing-down: "test"}}
+""")
+    api.apply(root, db_url, ["schema"], require_approval=False)
+    db = connect(resolve_target(Project(), db_url, root), root)
+    try:
+        with db.transaction():
+            for i in range(1, 7):
+                db.execute(f"INSERT INTO users (id, email) VALUES ({i}, 'u{i}')")
+    finally:
+        db.close()
+    with pytest.raises(ApplyError):
+        api.apply(root, db_url, require_approval=False)  # batch 1-2 commits, batch 3-4 divides by zero
+    assert query(db_url, root, "SELECT email FROM users WHERE id <= 2 ORDER BY id") == [("v1--5",), ("v1--10",)]
+    (root / "specs/migrations/m.yaml").write_text((root / "specs/migrations/m.yaml").read_text().replace(
+        "'v1-' || (10 / (id - 3))", "'v2-' || id"))
+    api.plan(root)
+    api.apply(root, db_url, require_approval=False)
+    assert [r[0] for r in query(db_url, root, "SELECT email FROM users ORDER BY id")] == [
+        f"v2-{i}" for i in range(1, 7)]
+
+
+def test_batched_steps_walk_uuid_and_text_keys(tmp_path: Path, db_url: str) -> None:
+    root = write_project(tmp_path / "p", {
+        "specs/dbbasic.yaml": "project:\n  dialects: [postgres, sqlite]\n",
+        "specs/data.yaml": "data:\n  notes:\n    fields: {id: uuid, body: text}\n"
+                           "  tags:\n    fields: {name: {type: text, primary_key: true}, n: int}\n",
+        "specs/migrations/m.yaml": """
+migration:
+  task: m
+  steps:
+    - batched: "UPDATE notes SET body = upper(body) WHERE id > %(after)s AND id <= %(upto)s"
+      table: notes
+      key: id
+      batch_rows: 3
+    - batched: "UPDATE tags SET n = 1 WHERE name > %(after)s AND name <= %(upto)s"
+      table: tags
+      key: name
+      batch_rows: 3
+  lint: {ignore: {missing-down: "test"}}
+"""})
+    api.plan(root)
+    api.apply(root, db_url, ["schema"], require_approval=False)
+    db = connect(resolve_target(Project(), db_url, root), root)
+    try:
+        with db.transaction():
+            for i in range(10):
+                db.execute(f"INSERT INTO notes (body) VALUES ('note {i}')")
+                db.execute(f"INSERT INTO tags (name) VALUES ('tag{i}')")
+    finally:
+        db.close()
+    result = api.apply(root, db_url, require_approval=False)
+    assert [s.rows for s in result.steps] == [10, 10]
+    assert query(db_url, root, "SELECT count(*) FROM notes WHERE body = upper(body)") == [(10,)]
+
+
+def test_enum_values_written_as_numbers_work_on_both_databases(tmp_path: Path, db_url: str) -> None:
+    root = write_project(tmp_path / "p", {
+        "specs/dbbasic.yaml": "project:\n  dialects: [postgres, sqlite]\n",
+        "specs/data.yaml": "data:\n  t:\n    fields: {id: id, level: {type: enum, values: [1, 2, 3], default: 1}}\n"})
+    api.plan(root)
+    api.apply(root, db_url, require_approval=False)
+    db = connect(resolve_target(Project(), db_url, root), root)
+    try:
+        with db.transaction():
+            db.execute("INSERT INTO t (id) VALUES (1)")
+        assert db.query("SELECT level FROM t") == [("1",)]
+    finally:
+        db.close()

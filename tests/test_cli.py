@@ -178,3 +178,16 @@ def test_a_destructive_step_is_a_lint_error_until_the_spec_allows_it(example: Pa
     drop.write_text(drop.read_text().replace("  steps:", "  allow_destructive: true\n  steps:"))
     assert run("plan", *p).exit_code == 0
     assert run("apply", "--target", "dev", "--no-approval", *p).exit_code == 0
+
+
+def test_a_file_that_is_not_a_database_exits_3(example: Path, tmp_path: Path) -> None:
+    bogus = tmp_path / "notdb.db"
+    bogus.write_text("hello")
+    result = run("apply", "--target", f"sqlite:///{bogus}", "--project", str(example))
+    assert result.exit_code == 3 and "cannot open" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_status_of_a_database_not_yet_created_creates_nothing(example: Path) -> None:
+    result = run("status", "--target", "dev", "--project", str(example))
+    assert result.exit_code == 3 and "no SQLite database at" in result.stderr
+    assert not (example / "var").exists()

@@ -70,3 +70,22 @@ def test_empty_binary_and_non_utf8_files_get_clear_errors(tmp_path: Path) -> Non
 def test_a_file_must_be_a_mapping_of_sections() -> None:
     doc, [problem] = load_text("- just\n- a list\n", "l.yaml")
     assert doc is None and problem.code == "not-a-mapping"
+
+
+def test_scalars_follow_yaml_1_2() -> None:
+    doc, _ = load_text("a: 10:30\nb: 0400\nc: 0x1f\nd: 1_000\ne: .inf\n", "v.yaml")
+    assert doc is not None
+    assert doc.data == {"a": "10:30", "b": 400, "c": 31, "d": "1_000", "e": float("inf")}
+
+
+def test_tags_and_runaway_nesting_are_located_errors() -> None:
+    _, [tag] = load_text("a: !!python/object:os.system ls\n", "t.yaml")
+    assert (tag.code, tag.line, tag.col) == ("yaml-tag", 1, 4)
+    _, [deep] = load_text("a: " + "[" * 5000 + "]" * 5000 + "\n", "d.yaml")
+    assert deep.code == "yaml-depth"
+
+
+def test_line_endings_do_not_change_the_digest() -> None:
+    unix, _ = load_text("data:\n  t: {fields: {id: id}}\n", "u.yaml")
+    windows, _ = load_text("data:\r\n  t: {fields: {id: id}}\r\n", "u.yaml")
+    assert unix is not None and windows is not None and unix.sha256 == windows.sha256

@@ -96,6 +96,17 @@ CASES = {
             """},
         "specs/migrations/b.yaml:4:16: error[batched-bounds]: a batched statement must use both %(after)s and "
         "%(upto)s"),
+    "a batched key that may be NULL": (
+        {"specs/data.yaml": USERS + "      rank: int\n", "specs/migrations/b.yaml": """
+            migration:
+              task: backfill
+              steps:
+                - batched: "UPDATE users SET rank = 0 WHERE rank > %(after)s AND rank <= %(upto)s"
+                  table: users
+                  key: rank
+            """},
+        "specs/migrations/b.yaml:6:12: error[batched-key]: 'rank' may be NULL: rows with a NULL key would never be "
+        "visited"),
     "a check without expect": (
         {"specs/data.yaml": USERS, "specs/migrations/c.yaml": "migration:\n  task: c\n  steps:\n"
                                                              "    - check: SELECT count(*) FROM users\n"},
@@ -114,6 +125,37 @@ CASES = {
                 target: {model: customers}
             """},
         "specs/imports.yaml:4:21: error[unknown-model]: import target 'customers' is not in the data model"),
+    "a transaction statement inside a step": (
+        {"specs/data.yaml": USERS, "specs/migrations/t.yaml": "migration:\n  task: t\n  steps:\n"
+                                                             "    - sql: [\"UPDATE users SET email = ''\", COMMIT]\n"},
+        "specs/migrations/t.yaml:4:12: error[transaction-control]: `COMMIT` inside a step: dbbasic runs each step in "
+        "its own transaction"),
+    "a check that is not a query": (
+        {"specs/data.yaml": USERS, "specs/migrations/c.yaml": "migration:\n  task: c\n  steps:\n"
+                                                             "    - check: DROP TABLE users\n      expect: 0\n"},
+        "specs/migrations/c.yaml:4:14: error[check-query]: a check is one query (SELECT) returning one value"),
+    "a plan id that climbs out of generated/": (
+        {"specs/data.yaml": USERS, "specs/migrations/x.yaml": "migration:\n  task: x\n  id: a/../../escape\n"
+                                                             "  steps: [{check: SELECT 1, expect: 1}]\n"},
+        "specs/migrations/x.yaml:3:7: error[plan-id]: 'a/../../escape' cannot be a plan id"),
+    "a name with a newline": (
+        {"specs/data.yaml": 'data:\n  "notes\\nDROP TABLE users;":\n    fields: {id: id}\n'},
+        "specs/data.yaml:2:3: error[bad-name]: table name 'notes\\nDROP TABLE users;' is empty or holds a control "
+        "character"),
+    "two generated names that clash": (
+        {"specs/data.yaml": USERS + "      code: {type: text, index: true}\n    indexes: [[code]]\n"},
+        "specs/data.yaml:2:3: error[name-clash]: an index of users would be named 'users_code_idx' on postgres, "
+        "the name of an index of users"),
+    "a default that is not a number SQL knows": (
+        {"specs/data.yaml": USERS + "      ratio: {type: float, default: .nan}\n"},
+        "specs/data.yaml:6:37: error[default-type]: default nan does not fit type float"),
+    "refs whose keys refer back in a circle": (
+        {"specs/data.yaml": """
+            data:
+              a: {fields: {id: {ref: b}}, primary_key: id}
+              b: {fields: {id: {ref: a}}, primary_key: id}
+            """},
+        "specs/data.yaml:2:26: error[ref-key]: 'id' refers to a key that refers back, in a circle"),
 }
 
 
@@ -168,3 +210,26 @@ def test_tier_ranges_from_the_design_are_contiguous(tmp_path: Path) -> None:
             enterprise: {users: > 100000,       config: {deployment: multi_region}}
         """})
     assert [p.split(": ")[1] for p in found] == ["warning[loose-range]"]
+
+
+def test_a_ref_to_a_key_that_is_itself_a_ref_takes_the_final_type(tmp_path: Path) -> None:
+    from dbbasic.generators.schema import compile_data_model
+    from dbbasic.sql.dialect import Dialect
+
+    result = api.validate(write_project(tmp_path, {"specs/data.yaml": """
+        data:
+          users: {fields: {id: id}}
+          profiles: {fields: {user_id: {ref: users}}, primary_key: user_id}
+          avatars: {fields: {id: id, profile_id: {ref: profiles}}}
+        """}))
+    assert result.specs is not None
+    plan = compile_data_model(result.specs.data, Dialect.get("postgres"))
+    assert plan is not None
+    assert '"profile_id" bigint' in plan.steps[2].up[0]  # type: ignore[union-attr]
+
+
+def test_migrations_of_a_list_apply_in_the_order_written(tmp_path: Path) -> None:
+    items = "".join(f"  - task: t{i}\n    steps: [{{check: SELECT {i}, expect: {i}}}]\n" for i in range(1, 12))
+    result = api.validate(write_project(tmp_path, {"specs/data.yaml": USERS, "specs/list.yaml": "migrations:\n" + items}))
+    assert result.specs is not None
+    assert [m.id for m in result.specs.migrations] == [f"list/{i}" for i in range(1, 12)]

@@ -8,7 +8,7 @@ on writes only, so there every key stays inline.
 from __future__ import annotations
 
 from dbbasic.plan.model import DdlStep, Plan, Step
-from dbbasic.specs.model import DataModel, Field, Index, IndexColumn, Table
+from dbbasic.specs.model import DataModel, Field, Table
 from dbbasic.sql import ddl
 from dbbasic.sql.dialect import Dialect
 
@@ -26,7 +26,7 @@ def compile_data_model(model: DataModel, dialect: Dialect) -> Plan | None:
     for n, table in enumerate(ordered, start=1):
         skip = frozenset(f.name for f in late.get(table.name, []))
         up = [ddl.create_table(dialect, table, model, skip)]
-        up += [ddl.create_index(dialect, table, i) for i in _indexes(table)]
+        up += [ddl.create_index(dialect, table, i) for i in ddl.table_indexes(table)]
         steps.append(DdlStep(id=f"{n}-create-{table.name}", up=tuple(up), down=(ddl.drop_table(dialect, table),),
                              lock="none: a new table", risk="safe",
                              description=table.description or f"Create table {table.name}"))
@@ -43,11 +43,6 @@ def compile_data_model(model: DataModel, dialect: Dialect) -> Plan | None:
     return Plan(id=PLAN_ID, task=f"Create the data model ({count} table{'s' if count != 1 else ''})",
                 dialect=dialect.name, source=model.source, generator=NAME, generator_version=VERSION,
                 steps=tuple(steps))
-
-
-def _indexes(table: Table) -> list[Index]:
-    single = [Index((IndexColumn(f.name),)) for f in table.fields if f.index]
-    return single + list(table.indexes)
 
 
 def _order(model: DataModel, dialect: Dialect) -> tuple[list[Table], dict[str, list[Field]]]:

@@ -130,11 +130,18 @@ class Plan:
         return canonical(self.to_json())
 
     @functools.cached_property
-    def _hash(self) -> str:
+    def _meanings(self) -> dict[str, dict[str, Any]]:
         dialect = Dialect.get(self.dialect)
-        steps = [_normalized(step_to_json(s), dialect) for s in self.steps]
-        meaning = {"format": FORMAT, "id": self.id, "dialect": self.dialect, "steps": steps}
-        return "sha256:" + hashlib.sha256(canonical(meaning).encode()).hexdigest()
+        return {s.id: _normalized(step_to_json(s), dialect) for s in self.steps}
+
+    @functools.cached_property
+    def _hash(self) -> str:
+        meaning = {"format": FORMAT, "id": self.id, "dialect": self.dialect, "steps": list(self._meanings.values())}
+        return _digest(meaning)
+
+    def step_hash(self, step: Step) -> str:
+        """Digest of one step's meaning, as the runner records it: an applied step must not change."""
+        return _digest(self._meanings[step.id])
 
     def hash(self) -> str:
         """Digest of what runs: the steps with their SQL normalised, in this dialect, under this id.
@@ -176,6 +183,10 @@ def step_from_json(data: dict[str, Any]) -> Step:
         raise ValueError(f"unknown step kind {data.get('kind')!r}")
     values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "kind"}
     return cls(**values)
+
+
+def _digest(data: Any) -> str:
+    return "sha256:" + hashlib.sha256(canonical(data).encode()).hexdigest()
 
 
 def canonical(data: Any) -> str:

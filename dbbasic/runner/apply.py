@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,11 +37,18 @@ class ManualStepPending(PlanError):
     """Apply stopped at a manual step; a person acts, then confirms."""
 
 
+def drifted_steps(plan: Plan, records: list[history.StepRecord]) -> list[str]:
+    """Steps applied as something other than what the plan now says (or no longer in it)."""
+    steps = {s.id: s for s in plan.steps}
+    return [r.step_id for r in records if r.plan_id == plan.id and r.status == "applied"
+            and (r.step_id not in steps or r.step_hash != plan.step_hash(steps[r.step_id]))]
+
+
 def plan_state(plan: Plan, records: list[history.StepRecord]) -> str:
     """applied | pending | partial | failed | drifted, from the plan and its history rows."""
-    mine = {r.step_id: r for r in records if r.plan_id == plan.id}
-    if any(r.plan_hash != plan.hash() and r.status == "applied" for r in mine.values()):
+    if drifted_steps(plan, records):
         return "drifted"
+    mine = {r.step_id: r for r in records if r.plan_id == plan.id}
     applied = [s for s in plan.steps if mine.get(s.id) and mine[s.id].status == "applied"]
     if len(applied) == len(plan.steps):
         return "applied"
@@ -52,15 +60,18 @@ def plan_state(plan: Plan, records: list[history.StepRecord]) -> str:
 def apply_plan(db: Database, plan: Plan, *, dry_run: bool = False, confirmed: frozenset[str] = frozenset(),
                report: Report = lambda result: None) -> list[StepResult]:
     """Run the steps of `plan` not yet applied; raise ApplyError (nothing of the step left) on failure."""
-    records = {r.step_id: r for r in history.records(db, plan.id)} if history.exists(db) else {}
-    drifted = [r for r in records.values() if r.status == "applied" and r.plan_hash != plan.hash()]
+    found = history.records(db, plan.id)
+    drifted = drifted_steps(plan, found)
     if drifted:
-        raise PlanError(f"plan {plan.id} was applied as another version (hash {drifted[0].plan_hash}); "
-                        f"its specs now compile to {plan.hash()}", plan.id,
-                        "an applied plan cannot change: undo the spec edit and write a new migration instead")
+        raise PlanError(f"plan {plan.id}: step {drifted[0]} was applied as something other than what the plan "
+                        "now says", plan.id,
+                        "an applied step cannot change: undo the spec edit and write a new migration instead")
+    records = {r.step_id: r for r in found}
     results = []
     for step in plan.steps:
         record = records.get(step.id)
+        if record is not None and record.step_hash != plan.step_hash(step):
+            record = None  # a failed step that was changed since: its checkpoint belongs to other SQL
         if record is not None and record.status == "applied":
             result = StepResult(plan.id, step.id, "skipped", record.rows_touched)
         elif dry_run:
@@ -91,7 +102,7 @@ def _run(db: Database, plan: Plan, step: Step, record: history.StepRecord | None
             if f"{plan.id}:{step.id}" not in confirmed:
                 return StepResult(plan.id, step.id, "waiting")
             with db.transaction():
-                history.record(db, plan.id, step.id, plan.hash(), "applied")
+                history.record(db, plan, step, "applied")
             return StepResult(plan.id, step.id, "applied")
         if isinstance(step, BatchedStep):
             return _run_batched(db, plan, step, record)
@@ -111,7 +122,7 @@ def _record_failure(db: Database, plan: Plan, step: Step, message: str) -> None:
     """Remember the failure; over a lost connection it cannot, and that is fine: the step's
     transaction was rolled back, so the next apply simply runs it again."""
     with contextlib.suppress(Exception):  # the original error is the one to report
-        history.record_failure(db, plan.id, step.id, plan.hash(), message)
+        history.record_failure(db, plan, step, message)
 
 
 def _run_ddl(db: Database, plan: Plan, step: DdlStep) -> StepResult:
@@ -120,17 +131,17 @@ def _run_ddl(db: Database, plan: Plan, step: DdlStep) -> StepResult:
         with db.transaction():
             for statement in step.up:
                 rows += db.execute(statement)
-            history.record(db, plan.id, step.id, plan.hash(), "applied", rows=rows)
+            history.record(db, plan, step, "applied", rows=rows)
     else:
         for statement in step.up:
             rows += db.execute(statement)
         with db.transaction():
-            history.record(db, plan.id, step.id, plan.hash(), "applied", rows=rows)
+            history.record(db, plan, step, "applied", rows=rows)
     return StepResult(plan.id, step.id, "applied", rows)
 
 
 def _run_check(db: Database, plan: Plan, step: CheckStep) -> StepResult:
-    rows = db.query(step.sql)
+    rows = db.query_read_only(step.sql)
     value = rows[0][0] if rows and rows[0] else None
     if not _same(value, step.expect):
         message = (f"plan {plan.id}, check {step.id} failed: the query returned {value!r}, "
@@ -138,7 +149,7 @@ def _run_check(db: Database, plan: Plan, step: CheckStep) -> StepResult:
         _record_failure(db, plan, step, message)
         raise ApplyError(message, plan.id, step.id)
     with db.transaction():
-        history.record(db, plan.id, step.id, plan.hash(), "applied")
+        history.record(db, plan, step, "applied")
     return StepResult(plan.id, step.id, "applied")
 
 
@@ -157,29 +168,40 @@ def _run_batched(db: Database, plan: Plan, step: BatchedStep, record: history.St
     rows = record.rows_touched if record else 0
     after: Any = json.loads(record.checkpoint) if record and record.checkpoint else None
     if after is None:
-        lowest = db.query(f"SELECT min({key}) FROM {table}")[0][0]
-        if lowest is None:
-            after = None
-        elif isinstance(lowest, int):
-            after = lowest - 1
-        elif isinstance(lowest, str):
-            after = ""
-        else:
-            raise ApplyError(f"plan {plan.id}, step {step.id}: batched key {step.table}.{step.key} holds "
-                             f"{type(lowest).__name__} values; batches walk integer or text keys", plan.id, step.id)
+        lowest = db.query(f"SELECT {key} FROM {table} WHERE {key} IS NOT NULL ORDER BY {key} LIMIT 1")
+        after = _below(plan, step, lowest[0][0]) if lowest else None
     next_bound = (f"SELECT {key} FROM {table} WHERE {key} > %(after)s ORDER BY {key} "
                   f"LIMIT 1 OFFSET {int(step.batch_rows) - 1}")
-    last_key = f"SELECT max({key}) FROM {table} WHERE {key} > %(after)s"
+    last_key = f"SELECT {key} FROM {table} WHERE {key} > %(after)s ORDER BY {key} DESC LIMIT 1"  # no max(uuid)
     while after is not None:
         found = db.query(next_bound, {"after": after}) or db.query(last_key, {"after": after})
-        upto = found[0][0] if found else None
+        upto = _key_value(found[0][0]) if found else None
         if upto is None:
             break
         with db.transaction():
             rows += sum(db.execute(s, {"after": after, "upto": upto}) for s in step.up)
-            history.record(db, plan.id, step.id, plan.hash(), "running", rows=rows, checkpoint=json.dumps(upto))
+            history.record(db, plan, step, "running", rows=rows, checkpoint=json.dumps(upto))
         after = upto
     with db.transaction():
-        history.record(db, plan.id, step.id, plan.hash(), "applied", rows=rows,
+        history.record(db, plan, step, "applied", rows=rows,
                        checkpoint=json.dumps(after) if after is not None else None)
     return StepResult(plan.id, step.id, "applied", rows)
+
+
+def _key_value(value: Any) -> Any:
+    """A key as the checkpoint keeps it: integers as they are, anything else (text, uuid) as text."""
+    return value if isinstance(value, int) or value is None else str(value)
+
+
+def _below(plan: Plan, step: BatchedStep, lowest: Any) -> Any:
+    """A bound below every key, so that the first batch `key > bound` starts at the lowest key."""
+    if isinstance(lowest, int):
+        return lowest - 1
+    floor = {str: "", uuid.UUID: str(uuid.UUID(int=0))}.get(type(lowest))
+    if floor is None:
+        raise ApplyError(f"plan {plan.id}, step {step.id}: batched key {step.table}.{step.key} holds "
+                         f"{type(lowest).__name__} values; batches walk integer, text or uuid keys", plan.id, step.id)
+    if _key_value(lowest) == floor:
+        raise ApplyError(f"plan {plan.id}, step {step.id}: {step.table}.{step.key} holds {floor!r}, the lowest "
+                         "possible key, which `key > %(after)s` can never reach", plan.id, step.id)
+    return floor

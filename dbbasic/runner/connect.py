@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 from dbbasic.errors import ConnectionFailed, LockTimeout, TargetError
 from dbbasic.specs.model import Project
@@ -27,17 +26,18 @@ from dbbasic.sql.dialect import Dialect
 _VAR = re.compile(r"\$\{(\w+)\}")
 
 
-def redact(url: str) -> str:
-    """The URL with any password replaced by ***, for messages and logs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable URL>"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+def redact(text: str) -> str:
+    """The text with the password of every URL in it, and any `password=` parameter, replaced by ***.
+
+    Works on the raw text rather than a URL parser, so a password with an unescaped `?`, `/` or `#`
+    (which a parser would split elsewhere) is hidden all the same."""
+    text = _URL_CREDENTIALS.sub(r"\1\2:***@", text)
+    return _PASSWORD_PARAMETER.sub(r"\1***", text)
+
+
+# scheme://user:password@ ... up to the last @ before the end of the URL (whitespace or a quote).
+_URL_CREDENTIALS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)([^:/@\s'\"]*):[^\s'\"]*@(?=[^@\s'\"]*(?:[\s'\"]|$))")
+_PASSWORD_PARAMETER = re.compile(r"((?:password|sslpassword)\s*=\s*)[^&\s'\"]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ class Database(Protocol):
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int: ...
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
     def transaction(self) -> Any: ...
+    def query_read_only(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run a query that may not change anything: it runs read-only and is rolled back."""
     def lock(self, wait_seconds: float, holder: dict[str, str]) -> Any:
         """Be the only runner on this database until the block ends; wait at most `wait_seconds`."""
     def close(self) -> None: ...
@@ -109,15 +111,26 @@ def _poll(try_once: Any, wait_seconds: float) -> bool:
 
 
 class SqliteDatabase:
-    def __init__(self, path: Path, description: str):
+    def __init__(self, path: Path, description: str, read_only: bool = False):
         self.dialect = Dialect.get("sqlite")
         self.path = path
         self.description = description
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: the runner issues BEGIN/COMMIT itself, so DDL is transactional too.
-        self.conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.execute("PRAGMA busy_timeout = 30000")
+        if read_only and not path.exists():
+            raise ConnectionFailed(f"no SQLite database at {path} for {description} yet: nothing has been applied "
+                                   "there (`dbbasic apply` creates it)")
+        try:
+            if read_only:
+                # Looking must not create: a typo in a path is an error, not a new empty database.
+                self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Autocommit mode: the runner issues BEGIN/COMMIT itself, so DDL is transactional too.
+                self.conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA busy_timeout = 30000")
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchall()  # is it a database at all?
+        except (sqlite3.Error, OSError) as exc:
+            raise ConnectionFailed(f"cannot open {description} ({path}): {exc}") from None
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         cursor = self.conn.execute(self.dialect.bind_style(sql) if params is not None else sql, params or {})
@@ -136,6 +149,15 @@ class SqliteDatabase:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def query_read_only(self, sql: str) -> list[tuple[Any, ...]]:
+        self.conn.execute("PRAGMA query_only = ON")
+        self.conn.execute("BEGIN")
+        try:
+            return self.query(sql)
+        finally:
+            self.conn.execute("ROLLBACK")
+            self.conn.execute("PRAGMA query_only = OFF")
 
     @contextmanager
     def lock(self, wait_seconds: float, holder: dict[str, str]) -> Iterator[None]:
@@ -201,6 +223,11 @@ class PostgresDatabase:
     def transaction(self) -> Any:
         return self.conn.transaction()
 
+    def query_read_only(self, sql: str) -> list[tuple[Any, ...]]:
+        with self.conn.transaction(force_rollback=True):
+            self.conn.execute("SET TRANSACTION READ ONLY")
+            return self.query(sql)
+
     @contextmanager
     def lock(self, wait_seconds: float, holder: dict[str, str]) -> Iterator[None]:
         name = f"dbbasic apply host={holder['host']} pid={holder['pid']} plan={holder.get('plan', '')}"
@@ -223,9 +250,10 @@ class PostgresDatabase:
         self.conn.close()
 
 
-def connect(target: ResolvedTarget, root: Path) -> Database:
+def connect(target: ResolvedTarget, root: Path, read_only: bool = False) -> Database:
+    """Open the target; `read_only` opens an existing SQLite file only (PostgreSQL is never created)."""
     if target.dialect.name == "sqlite":
         raw = target.url[len("sqlite:///"):]
         path = Path(raw) if raw.startswith("/") else root / raw
-        return SqliteDatabase(path, target.display)
+        return SqliteDatabase(path, target.display, read_only)
     return PostgresDatabase(target.url, target.display)

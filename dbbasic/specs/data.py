@@ -7,6 +7,7 @@ and fit the identifier limit of every dialect the project compiles for.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -44,7 +45,22 @@ class DataModelBuilder:
         by_name = {t.name: t for t in tables}
         for (doc, path, _, _), table in zip(self.entries, tables, strict=True):
             self._check_refs(doc, path, table, by_name)
-        return DataModel(tuple(tables), self.source)
+        model = DataModel(tuple(tables), self.source)
+        if not any(p.level == "error" for p in self.problems):
+            self._check_generated_names(model)
+        return model
+
+    def _check_generated_names(self, model: DataModel) -> None:
+        """Two tables, keys or indexes that would get the same name fail at apply time; say so now."""
+        for dialect in self.dialects:
+            seen: dict[str, str] = {}
+            for (doc, path, _, _), table in zip(self.entries, model.tables, strict=True):
+                for name, what in ddl.relation_names(dialect, table):
+                    if name in seen:
+                        self.problems.append(doc.problem(
+                            path, "name-clash", f"{what} would be named '{name}' on {dialect.name}, "
+                            f"the name of {seen[name]}", "rename one, or give the index a `name:`", key=True))
+                    seen.setdefault(name, what)
 
     # -- one table -------------------------------------------------------------------------------------
 
@@ -225,6 +241,10 @@ class DataModelBuilder:
                 self.problems.append(doc.problem(where, "ref-key",
                                                  f"table '{field.ref}' has no single-column primary key to refer to",
                                                  f"give '{field.ref}' an `id: id` field"))
+            elif _key_chain(field, tables) is None:
+                self.problems.append(doc.problem(where, "ref-key", f"'{field.name}' refers to a key that refers "
+                                                 "back, in a circle: no table holds the key's own type",
+                                                 "give one table of the circle an `id: id` key"))
 
     # -- names -------------------------------------------------------------------------------------------
 
@@ -240,9 +260,9 @@ class DataModelBuilder:
                 f"rename one of the two {what}s", key=True))
         else:
             seen[folded] = (doc, path)
-        if not name.strip() or "\x00" in name:
-            self.problems.append(doc.problem(path, "bad-name", f"{what} name {name!r} is empty or has a NUL",
-                                             "use a plain name", key=True))
+        if not name.strip() or any(ord(c) < 32 or ord(c) == 127 for c in name):
+            self.problems.append(doc.problem(path, "bad-name", f"{what} name {name!r} is empty or holds a control "
+                                             "character (newline, tab, NUL...)", "use a plain name", key=True))
         if name.lower().startswith("dbbasic_"):
             self.problems.append(doc.problem(path, "reserved-name", f"{what} names starting with 'dbbasic_' are "
                                              "reserved for dbbasic's own tables", "choose another name", key=True))
@@ -258,7 +278,24 @@ class DataModelBuilder:
                     key=isinstance(path[-1], str)))
 
 
+def _key_chain(field: Field, tables: dict[str, Table]) -> Field | None:
+    """The field that finally holds a ref's type (a key may itself be a ref); None for a circle."""
+    seen: set[str] = set()
+    while field.ref:
+        target = tables.get(field.ref)
+        if target is None or len(target.primary_key) != 1 or target.name in seen:
+            return None
+        seen.add(target.name)
+        key = target.field(target.primary_key[0])
+        if key is None:
+            return None
+        field = key
+    return field
+
+
 def _default_fits(type_name: str, value: Any) -> bool:
+    if isinstance(value, float) and not math.isfinite(value):
+        return False  # .nan and .inf have no SQL literal
     if type_name == "json":
         return True
     if isinstance(value, (dict, list)):

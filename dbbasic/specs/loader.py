@@ -34,13 +34,32 @@ class _SpecLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """SafeLoader with YAML 1.2-like scalars: only true/false are booleans, timestamps stay strings."""
 
 
+# YAML 1.2 core schema scalars instead of PyYAML's YAML 1.1 ones, where `no` is false, `10:30` is 630
+# (base 60), `0400` is 256 (octal) and dates become date objects.
+_YAML_1_1 = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int",
+             "tag:yaml.org,2002:float")
 _SpecLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _YAML_1_1]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _SpecLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789"))
+_SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+.0123456789"))
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text, 10)  # a leading zero is decimal in YAML 1.2, not octal
+
+
+_SpecLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 @dataclass
@@ -146,9 +165,19 @@ class _Walker:
         return Problem(self.doc.file, pos.line, pos.col, "error", code, message, hint)
 
 
-def load_text(text: str, file: str, sha256: str = "") -> tuple[Document | None, list[Problem]]:
+def load_text(text: str, file: str) -> tuple[Document | None, list[Problem]]:
     """Parse one spec file's text; return the document (None when unusable) and every problem found."""
-    doc = Document(file=file, data={}, sha256=sha256 or hashlib.sha256(text.encode()).hexdigest())
+    try:
+        return _load_text(text, file)
+    except RecursionError:
+        return None, [Problem(file, 1, 1, "error", "yaml-depth", "the file nests too deeply to be a spec",
+                              "specs are a few levels deep; look for a runaway `[` or `{`")]
+
+
+def _load_text(text: str, file: str) -> tuple[Document | None, list[Problem]]:
+    # The digest ignores line endings, so a checkout with CRLF (Windows autocrlf) compiles to the same plans.
+    digest = hashlib.sha256(text.replace("\r\n", "\n").encode()).hexdigest()
+    doc = Document(file=file, data={}, sha256=digest)
     problems: list[Problem] = []
     shifts: dict[int, list[tuple[int, int]]] = {}
     try:
@@ -176,7 +205,10 @@ def load_text(text: str, file: str, sha256: str = "") -> tuple[Document | None, 
                               "a spec file must be a mapping of top-level keys",
                               "start with a key such as `data:` or `migration:`")]
     walker = _Walker(doc, _SpecLoader(""), shifts)
-    doc.data = walker.mapping(node, ())
+    try:
+        doc.data = walker.mapping(node, ())
+    except yaml.MarkedYAMLError as exc:  # e.g. a tag such as !!python/object: specs are plain data
+        return None, [*problems, _yaml_problem(file, exc)]
     doc.positions[()] = Pos(1, 1)
     problems += walker.problems
     return (None if any(p.level == "error" for p in problems) else doc), problems
@@ -196,7 +228,7 @@ def load_file(path: Path, root: Path) -> tuple[Document | None, list[Problem]]:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [Problem(rel, line, col, "error", "encoding", "the file is not valid UTF-8",
                               "save the spec as UTF-8")]
-    return load_text(text, rel, hashlib.sha256(raw).hexdigest())
+    return load_text(text, rel)
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -211,6 +243,9 @@ def _compose(text: str) -> yaml.Node | None:
 def _yaml_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
     mark = error.problem_mark or error.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if isinstance(error, yaml.constructor.ConstructorError):
+        return Problem(file, line, col, "error", "yaml-tag", f"{error.problem}".strip(),
+                       "specs are plain data: remove the `!` tag")
     what = error.problem or "malformed YAML"
     if error.context:
         what = f"{error.context}: {what}" if "while" not in error.context else f"{what} ({error.context})"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlglot import exp
+
 from dbbasic.errors import Problem
 from dbbasic.specs.loader import Document, JsonPath
 from dbbasic.specs.model import (
@@ -31,6 +33,11 @@ from dbbasic.sql.dialect import Dialect
 MIGRATION_KINDS: tuple[MigrationKind, ...] = ("steps", "pattern", "specification", "move")
 STEP_KINDS = ("sql", "batched", "check", "manual")
 _BOUND = re.compile(r"%\((after|upto)\)s")
+# Ids become directory names and SQL comments: plain segments only, no `..`, no control characters.
+PLAN_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$")
+STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# The runner owns the transaction of each step; one of these inside a step would commit half of it.
+_TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "ABORT"}
 
 
 class MigrationBuilder:
@@ -57,8 +64,14 @@ class MigrationBuilder:
             self._check_model_refs(doc, path, spec)
         elif kind == "move":
             self._check_move(doc, path + ("move",), spec["move"])
+        plan_id = spec.get("id", default_id)
+        if not PLAN_ID.match(plan_id) or ".." in plan_id.split("/"):
+            where = path + ("id",) if "id" in spec else path
+            self.problems.append(doc.problem(where, "plan-id", f"'{plan_id}' cannot be a plan id",
+                                             "use lower-case words, digits, `_`, `-`, `.` and `/` between segments "
+                                             "(rename the file, or set `id:`)", key="id" not in spec))
         return Migration(
-            id=spec.get("id", default_id), task=spec["task"], kind=kind,
+            id=plan_id, task=spec["task"], kind=kind,
             source=Source(doc.file, doc.pos(path, key=True).line, doc.sha256),
             description=spec.get("description", ""), written_in=written_in, steps=steps,
             allow_destructive=bool(spec.get("allow_destructive", False)),
@@ -80,6 +93,9 @@ class MigrationBuilder:
                 continue
             kind = kinds[0]
             step_id = str(spec.get("id", f"{i + 1}-{kind}"))
+            if not STEP_ID.match(step_id):
+                self.problems.append(doc.problem(where + ("id",), "step-id", f"'{step_id}' cannot be a step id",
+                                                 "use letters, digits, `_`, `-` and `.`"))
             if step_id in seen:
                 self.problems.append(doc.problem(where + ("id",), "duplicate-step", f"step id '{step_id}' repeats",
                                                  "give each step its own id"))
@@ -97,10 +113,12 @@ class MigrationBuilder:
         sql = self._sql(doc, path + (kind,), spec[kind], written_in)
         down = self._sql(doc, path + ("down",), spec["down"], written_in) if "down" in spec else None
         if kind == "check":
-            if sql is not None and any(len(statements) != 1 for statements in sql.values()):
-                self.problems.append(doc.problem(path + ("check",), "check-one-query",
-                                                 "a check is one query returning one value",
-                                                 "split it into several check steps"))
+            if sql is not None and not all(len(stmts) == 1 and _is_query(Dialect.get(d), stmts[0])
+                                           for d, stmts in sql.items()):
+                self.problems.append(doc.problem(path + ("check",), "check-query",
+                                                 "a check is one query (SELECT) returning one value",
+                                                 "changes belong in `sql:` steps; split several queries into "
+                                                 "several check steps"))
                 sql = None
             if "expect" not in spec:
                 self.problems.append(doc.problem(path, "check-expect", "a check step needs `expect:`",
@@ -133,12 +151,31 @@ class MigrationBuilder:
             self.problems.append(doc.problem(path + ("table",), "unknown-model",
                                              f"table '{spec['table']}' is not in the data model",
                                              suggest(spec["table"], [t.name for t in self.data.tables])))
-        elif table is not None and "key" in spec and table.field(spec["key"]) is None:
-            self.problems.append(doc.problem(path + ("key",), "unknown-field",
-                                             f"'{spec['key']}' is not a field of '{table.name}'",
-                                             suggest(spec["key"], [f.name for f in table.fields])))
+        elif table is not None and "key" in spec:
+            field = table.field(spec["key"])
+            if field is None:
+                self.problems.append(doc.problem(path + ("key",), "unknown-field",
+                                                 f"'{spec['key']}' is not a field of '{table.name}'",
+                                                 suggest(spec["key"], [f.name for f in table.fields])))
+            elif not field.required and field.name not in table.primary_key:
+                self.problems.append(doc.problem(path + ("key",), "batched-key", f"'{field.name}' may be NULL: "
+                                                 "rows with a NULL key would never be visited",
+                                                 "walk the primary key, or a field with `required: true`"))
 
     def _sql(self, doc: Document, path: JsonPath, value: Any, written_in: str) -> DialectSql | None:
+        resolved = self._resolve_sql(doc, path, value, written_in)
+        for name, statements in (resolved or {}).items():
+            words = [Dialect.get(name).tokens(s)[:1] for s in statements]
+            control = [w[0][1].upper() for w in words if w and w[0][1].upper() in _TRANSACTION_CONTROL]
+            if control:
+                self.problems.append(doc.problem(path, "transaction-control", f"`{control[0]}` inside a step: "
+                                                 "dbbasic runs each step in its own transaction",
+                                                 "remove it; for statements that cannot run in a transaction, "
+                                                 "use a step with `transactional: false`"))
+                return None
+        return resolved
+
+    def _resolve_sql(self, doc: Document, path: JsonPath, value: Any, written_in: str) -> DialectSql | None:
         if isinstance(value, dict):
             missing = [d for d in self.project.dialects if d not in value]
             if missing:
@@ -191,3 +228,8 @@ class MigrationBuilder:
                 self.problems.append(doc.problem(path + (end,), "unknown-target", f"no target named '{name}'",
                                                  suggest(name, [t.name for t in self.project.targets])
                                                  or "add it under project.targets, or write a URL"))
+
+
+def _is_query(dialect: Dialect, statement: str) -> bool:
+    tree = dialect.parse(statement)
+    return isinstance(tree, exp.Query)

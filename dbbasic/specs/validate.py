@@ -68,7 +68,9 @@ def validate(docs: list[Document], root: Path) -> tuple[Specs | None, list[Probl
     _check_plan_ids(found, problems)
     if any(p.level == "error" for p in problems):
         return None, problems
-    return Specs(project, model, tuple(sorted(found, key=lambda m: m.id)), tuple(imports), scaling), problems
+    # Apply order is the order of writing: by file, then by place in the file (`list/10` after `list/2`).
+    ordered = tuple(sorted(found, key=lambda m: (m.source.file, m.source.line)))
+    return Specs(project, model, ordered, tuple(imports), scaling), problems
 
 
 def _sections(docs: list[Document], problems: list[Problem]) -> list[Section]:
@@ -133,7 +135,11 @@ def _import_task(doc: Document, path: JsonPath, name: str, task: dict[str, Any],
         problems.append(doc.problem(path + ("target", "model"), "unknown-model",
                                     f"import target '{model}' is not in the data model", "add it under `data:`"))
     source = task["source"]["path"]
-    if not (root / source).exists():
+    try:
+        found = (root / source).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        found = False
+    if not found:
         problems.append(doc.problem(path + ("source", "path"), "source-missing", f"source file '{source}' not found",
                                     "paths are relative to the project directory"))
     return ImportTask(name, Source(doc.file, doc.pos(path, key=True).line, doc.sha256), task)

@@ -12,7 +12,7 @@ import hashlib
 import sqlglot
 from sqlglot.errors import SqlglotError
 
-from dbbasic.specs.model import DataModel, Field, FieldType, Index, Table
+from dbbasic.specs.model import DataModel, Field, FieldType, Index, IndexColumn, Table
 from dbbasic.sql.dialect import Dialect
 
 ON_DELETE_SQL = {"cascade": "CASCADE", "restrict": "RESTRICT", "set_null": "SET NULL",
@@ -31,14 +31,32 @@ def constraint_name(dialect: Dialect, table: str, columns: list[str], suffix: st
 
 
 def column_type(dialect: Dialect, field: Field, model: DataModel) -> FieldType:
-    """The semantic type a column stores; a ref stores the type of the key it points to."""
+    """The semantic type a column stores; a ref stores the type of the key it points to (which may be a ref)."""
     if field.ref is None:
         return field.type
     target = model.table(field.ref)
     assert target is not None and len(target.primary_key) == 1, "validated: ref points at a single-column key"
     key = target.field(target.primary_key[0])
     assert key is not None
-    return FieldType("bigint") if key.type.name == "id" else key.type
+    stored = column_type(dialect, key, model)
+    return FieldType("bigint") if stored.name == "id" else stored
+
+
+def relation_names(dialect: Dialect, table: Table) -> list[tuple[str, str]]:
+    """(name, what) of the table and of every key and index it creates: they share one namespace."""
+    names = [(table.name, f"table {table.name}")]
+    if table.primary_key:
+        names.append((constraint_name(dialect, table.name, [], "pkey"), f"the primary key of {table.name}"))
+    uniques = [[f.name] for f in table.fields if f.unique and (f.name,) != table.primary_key]
+    names += [(constraint_name(dialect, table.name, g, "key"), f"a unique key of {table.name}")
+              for g in uniques + [list(g) for g in table.unique]]
+    names += [(index_name(dialect, table, i), f"an index of {table.name}") for i in table_indexes(table)]
+    return names
+
+
+def table_indexes(table: Table) -> list[Index]:
+    """Every index a table asks for: `index: true` fields, then `indexes:`."""
+    return [Index((IndexColumn(f.name),)) for f in table.fields if f.index] + list(table.indexes)
 
 
 def create_table(dialect: Dialect, table: Table, model: DataModel, skip_refs: frozenset[str] = frozenset()) -> str:

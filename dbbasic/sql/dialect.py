@@ -107,29 +107,41 @@ class Dialect:
             return None
         if field.default == "now" and field.type.name in ("timestamp", "date"):
             return self.now_default(field.type)
+        if field.type.name == "enum":
+            return self.literal(str(field.default))  # enum columns are text, whatever the values look like
         return self.literal(field.default)
 
     def column_checks(self, column: str, field: Field) -> list[str]:
         """CHECK constraints that carry a semantic type where the column type alone does not."""
         checks = []
         if field.type.name == "enum":
-            values = ", ".join(self.literal(v) for v in field.values)
+            values = ", ".join(self.literal(str(v)) for v in field.values)
             checks.append(f"{self.quote(column)} IN ({values})")
         return checks
 
     # -- SQL text ----------------------------------------------------------------------------------------
 
     def split(self, sql: str) -> list[str]:
-        """Split a script into statements, keeping each statement's own text (no re-rendering)."""
-        statements, start = [], 0
+        """Split a script into statements, keeping each statement's own text (no re-rendering).
+
+        A semicolon inside a body (`CREATE TRIGGER ... BEGIN ...; ...; END`) does not split: within a
+        CREATE statement, BEGIN and CASE open a block that END closes."""
+        statements, start, depth, creating = [], 0, 0, False
         try:
             tokens = sqlglot.Dialect.get_or_raise(self.sqlglot_name).tokenize(sql)
         except SqlglotError:
             tokens = []
         for token in tokens:
-            if token.token_type == sqlglot.TokenType.SEMICOLON:
+            word = token.text.upper() if token.token_type != sqlglot.TokenType.IDENTIFIER else ""
+            if token.token_type == sqlglot.TokenType.SEMICOLON and depth == 0:
                 statements.append(sql[start : token.start])
-                start = token.end + 1
+                start, creating = token.end + 1, False
+            elif word == "CREATE" and not sql[start : token.start].strip():
+                creating = True
+            elif creating and word in ("BEGIN", "CASE"):
+                depth += 1
+            elif creating and word == "END" and depth:
+                depth -= 1
         statements.append(sql[start:])
         return [s.strip() for s in statements if s.strip()]
 

@@ -4,8 +4,9 @@ Problem: `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY` and `VACUUM` fai
 inside a transaction block" on PostgreSQL, so the step fails every time it is applied.
 
 Solution: put the statement in a step of its own with `transactional: false`; the runner then runs
-it outside a transaction. Write it so that running it again is harmless (`IF NOT EXISTS`), as a
-step outside a transaction can stop half-way.
+it outside a transaction. Such a step can stop half-way: an interrupted `CREATE INDEX CONCURRENTLY`
+leaves an INVALID index behind, which `IF NOT EXISTS` would then keep. Until the runner rebuilds
+invalid indexes itself, put `DROP INDEX CONCURRENTLY IF EXISTS <name>` in a step before it.
 """
 
 from __future__ import annotations
