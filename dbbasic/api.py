@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,8 +22,11 @@ from dbbasic.plan import artifacts, review
 from dbbasic.plan.lint import lint_plan
 from dbbasic.plan.model import Plan
 from dbbasic.runner import history
-from dbbasic.runner.apply import Report, StepResult, apply_plan, plan_state
-from dbbasic.runner.connect import ResolvedTarget, connect, holder_info, resolve_target
+from dbbasic.runner.apply import RunOptions, StepResult, apply_plan, live_records, plan_state
+from dbbasic.runner.connect import Database, ResolvedTarget, connect, holder_info, resolve_target
+from dbbasic.runner.ddl import Timeouts
+from dbbasic.runner.events import Emit, Event, ignore
+from dbbasic.runner.rollback import rollback_plan
 from dbbasic.specs.loader import Document, load_file
 from dbbasic.specs.model import Specs
 from dbbasic.specs.validate import validate as validate_documents
@@ -206,25 +210,57 @@ class ApplyResult:
 
 def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: bool = False,
           require_approval: bool = True, lock_wait: float = 60.0, confirm: Iterable[str] = (),
-          report: Report = lambda result: None) -> ApplyResult:
+          timeouts: Timeouts | None = None, emit: Emit = ignore) -> ApplyResult:
     """Apply pending plans to `target` in order; refuse stale, hand-edited or unapproved plans first."""
     specs, _ = _require_specs(root)
     resolved = resolve_target(specs.project, target, root)
     plans = _plans_for(root, specs, resolved, plan_ids)
-    db = connect(resolved, root)
+    options = RunOptions(dry_run, frozenset(confirm), timeouts or Timeouts(), emit,
+                         lambda name: connect(resolve_target(specs.project, name, root), root, read_only=True))
+    with _locked(resolved, root, lock_wait, plans, emit) as db:
+        records = history.records(db)
+        pending = [p for p in plans if plan_state(p, records) != "applied"]
+        _refuse_unready(root / "generated", pending, require_approval, records)
+        if pending and not dry_run:
+            history.ensure(db)  # only now: a refused or dry run leaves the database as it was
+        steps: list[StepResult] = []
+        for plan in pending:
+            steps += apply_plan(db, plan, options)
+        return ApplyResult(resolved.display, resolved.dialect.name, steps)
+
+
+@contextlib.contextmanager
+def _locked(target: ResolvedTarget, root: Path, lock_wait: float, plans: list[Plan], emit: Emit
+            ) -> Iterator[Database]:
+    """The target's database, with this process as its only runner until the block ends."""
+    db = connect(target, root)
     try:
+        emit(Event("lock_wait", ",".join(p.id for p in plans), message=f"taking the runner lock of {target.display}"))
         with db.lock(lock_wait, holder_info(",".join(p.id for p in plans))):
-            records = history.records(db)
-            pending = [p for p in plans if plan_state(p, records) != "applied"]
-            _refuse_unready(root / "generated", pending, require_approval, records)
-            if pending and not dry_run:
-                history.ensure(db)  # only now: a refused or dry run leaves the database as it was
-            steps: list[StepResult] = []
-            for plan in pending:
-                steps += apply_plan(db, plan, dry_run=dry_run, confirmed=frozenset(confirm), report=report)
-            return ApplyResult(resolved.display, resolved.dialect.name, steps)
+            yield db
     finally:
         db.close()
+
+
+@dataclass
+class RollbackResult:
+    target: str
+    plan_id: str
+    steps: list[StepResult]
+
+
+def rollback(root: Path, plan_id: str, target: str, *, dry_run: bool = False, require_approval: bool = True,
+             lock_wait: float = 60.0, timeouts: Timeouts | None = None, emit: Emit = ignore) -> RollbackResult:
+    """Undo the applied steps of one plan, last first, with their reviewed `down` SQL."""
+    specs, _ = _require_specs(root)
+    resolved = resolve_target(specs.project, target, root)
+    [plan] = _plans_for(root, specs, resolved, [plan_id])
+    with _locked(resolved, root, lock_wait, [plan], emit) as db:
+        records = history.records(db)
+        if require_approval:
+            _refuse_unapproved(root / "generated", plan)
+        steps = rollback_plan(db, plan, records, dry_run=dry_run, timeouts=timeouts or Timeouts(), emit=emit)
+        return RollbackResult(resolved.display, plan.id, steps)
 
 
 def _plans_for(root: Path, specs: Specs, target: ResolvedTarget, plan_ids: Iterable[str]) -> list[Plan]:
@@ -254,16 +290,19 @@ def _refuse_unready(generated: Path, plans: list[Plan], require_approval: bool,
         if errors:
             raise PlanError(f"plan {plan.id} has lint errors: {errors[0].rule} in step {errors[0].step}: "
                             f"{errors[0].message}", plan.id, errors[0].help)
-        if not require_approval:
-            continue
-        approval = review.read_approval(generated, plan.id)
-        if approval is None:
-            raise UnapprovedPlan(f"plan {plan.id} ({plan.dialect}) is not approved", plan.id,
-                                 f"review it (`dbbasic diff {plan.id}`), then `dbbasic approve {plan.id} --by NAME`")
-        if not approval.approves(plan):
-            raise UnapprovedPlan(f"plan {plan.id} ({plan.dialect}) changed since it was approved by {approval.by} "
-                                 f"on {approval.at}: its hash is {plan.hash()}", plan.id,
-                                 f"review the change (`dbbasic diff {plan.id}`), then approve it again")
+        if require_approval:
+            _refuse_unapproved(generated, plan)
+
+
+def _refuse_unapproved(generated: Path, plan: Plan) -> None:
+    approval = review.read_approval(generated, plan.id)
+    if approval is None:
+        raise UnapprovedPlan(f"plan {plan.id} ({plan.dialect}) is not approved", plan.id,
+                             f"review it (`dbbasic diff {plan.id}`), then `dbbasic approve {plan.id} --by NAME`")
+    if not approval.approves(plan):
+        raise UnapprovedPlan(f"plan {plan.id} ({plan.dialect}) changed since it was approved by {approval.by} "
+                             f"on {approval.at}: its hash is {plan.hash()}", plan.id,
+                             f"review the change (`dbbasic diff {plan.id}`), then approve it again")
 
 
 @dataclass
@@ -273,6 +312,11 @@ class PlanStatus:
     steps_applied: int
     steps: int
     error: str | None = None
+    at_step: str | None = None
+    """For a partial or failed plan: the step it stopped in."""
+    checkpoint: str | None = None
+    """That step's checkpoint (a batched step's last key done), where apply goes on."""
+    rows: int = 0
 
 
 def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
@@ -287,10 +331,12 @@ def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
         db.close()
     result = []
     for plan in plans:
-        mine = [r for r in records if r.plan_id == plan.id]
-        applied = sum(1 for r in mine if r.status == "applied" and plan.step(r.step_id) is not None)
-        error = next((r.error for r in mine if r.status == "failed"), None)
-        result.append(PlanStatus(plan.id, plan_state(plan, records), applied, len(plan.steps), error))
+        mine = live_records(plan, records)
+        applied = sum(1 for s in plan.steps if s.id in mine and mine[s.id].status == "applied")
+        current = next((mine[s.id] for s in plan.steps if s.id in mine and mine[s.id].status != "applied"), None)
+        result.append(PlanStatus(plan.id, plan_state(plan, records), applied, len(plan.steps),
+                                 current.error if current else None, current.step_id if current else None,
+                                 current.checkpoint if current else None, current.rows_touched if current else 0))
     known = {p.id for p in plans}
     for plan_id in dict.fromkeys(r.plan_id for r in records if r.plan_id not in known):
         count = sum(1 for r in records if r.plan_id == plan_id)

@@ -7,6 +7,7 @@ runtime failure. This module is the only place errors become exit codes.
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any, NoReturn
 
 import click
 
-from dbbasic import __version__, api
+from dbbasic import __version__, api, console
 from dbbasic.errors import (
     ApplyError,
     ConnectionFailed,
@@ -27,8 +28,8 @@ from dbbasic.errors import (
     SpecError,
 )
 from dbbasic.plan.model import canonical
-from dbbasic.runner.apply import StepResult
 from dbbasic.runner.connect import redact
+from dbbasic.runner.ddl import Timeouts
 
 EXIT_USER, EXIT_RUNTIME = 1, 3
 
@@ -221,18 +222,47 @@ def approve(project: Path, fmt: str, plan_ids: tuple[str, ...], approve_all: boo
         click.echo(f"approved {approval.plan_id} by {approval.by}: {hashes}")
 
 
+def runner_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of commands that run steps on a database."""
+    options = [
+        click.option("--target", required=True, help="A target name from the project spec, or a URL."),
+        click.option("--dry-run", is_flag=True, help="Print what would run; change nothing."),
+        click.option("--no-approval", is_flag=True, help="Run plans that are not approved (local work only)."),
+        click.option("--lock-wait", type=float, default=60.0, show_default=True,
+                     help="Seconds to wait for another runner to finish."),
+        click.option("--lock-timeout", type=float, default=5.0, show_default=True,
+                     help="PostgreSQL: seconds a step waits for a table lock before it backs off and retries."),
+        click.option("--statement-timeout", type=float, default=300.0, show_default=True,
+                     help="PostgreSQL: seconds a statement of a step may run."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _timeouts(lock_timeout: float, statement_timeout: float) -> Timeouts:
+    return Timeouts(lock_ms=int(lock_timeout * 1000), statement_ms=int(statement_timeout * 1000))
+
+
+def _run_with_listener(fmt: str, run: Callable[[Any], Any]) -> Any:
+    listener = console.listener(fmt)
+    if isinstance(listener, console.Bars):
+        with listener:
+            return run(listener)
+    return run(listener)
+
+
 @main.command()
 @click.argument("plan_ids", nargs=-1)
-@click.option("--target", required=True, help="A target name from the project spec, or a URL.")
-@click.option("--dry-run", is_flag=True, help="Print what would run; change nothing.")
-@click.option("--no-approval", is_flag=True, help="Run plans that are not approved (local work only).")
-@click.option("--lock-wait", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for another runner to finish.")
+@runner_options
 @click.option("--confirm", multiple=True, metavar="PLAN:STEP", help="Mark a manual step as done.")
 @command
 def apply(project: Path, fmt: str, plan_ids: tuple[str, ...], target: str, dry_run: bool, no_approval: bool,
-          lock_wait: float, confirm: tuple[str, ...]) -> None:
+          lock_wait: float, lock_timeout: float, statement_timeout: float, confirm: tuple[str, ...]) -> None:
     """Apply pending approved plans to a target, in order, each step in a transaction.
+
+    With --format json, prints one JSON object per event (plan and step started and finished, a batch
+    every 2 s), then a summary object.
 
     \b
     Examples:
@@ -240,18 +270,12 @@ def apply(project: Path, fmt: str, plan_ids: tuple[str, ...], target: str, dry_r
       dbbasic apply --target prod --dry-run
       DATABASE_URL=postgresql://app@db/app dbbasic apply --target prod --format json
     """
-    def report(result: StepResult) -> None:
-        if fmt == "text" and result.status != "skipped":
-            click.echo(f"{result.status}: {result.plan_id} {result.step_id}"
-                       + (f" ({result.rows} rows)" if result.rows else ""))
-            for statement in result.statements:
-                click.echo(f"    {statement};")
-
-    result = api.apply(project, target, plan_ids, dry_run=dry_run, require_approval=not no_approval,
-                       lock_wait=lock_wait, confirm=confirm, report=report)
+    result = _run_with_listener(fmt, lambda emit: api.apply(
+        project, target, plan_ids, dry_run=dry_run, require_approval=not no_approval, lock_wait=lock_wait,
+        confirm=confirm, timeouts=_timeouts(lock_timeout, statement_timeout), emit=emit))
     if fmt == "json":
-        click.echo(canonical({"ok": True, "target": result.target, "dialect": result.dialect,
-                              "steps": [asdict(s) for s in result.steps]}), nl=False)
+        click.echo(json.dumps({"event": "done", "ok": True, "target": result.target, "dialect": result.dialect,
+                               "steps": [asdict(s) for s in result.steps]}, sort_keys=True))
         return
     ran = [s for s in result.steps if s.status in ("applied", "would run")]
     verb = "would run" if dry_run else "applied"
@@ -259,10 +283,41 @@ def apply(project: Path, fmt: str, plan_ids: tuple[str, ...], target: str, dry_r
 
 
 @main.command()
+@click.argument("plan_id")
+@runner_options
+@command
+def rollback(project: Path, fmt: str, plan_id: str, target: str, dry_run: bool, no_approval: bool,
+             lock_wait: float, lock_timeout: float, statement_timeout: float) -> None:
+    """Undo a plan on a target: the `down` of each applied step, last step first.
+
+    Refuses, before running anything, when an applied step has no `down`, and names it. An
+    interrupted rollback goes on where it stopped when run again.
+
+    \b
+    Examples:
+      dbbasic rollback migrations/recount --target dev --dry-run
+      dbbasic rollback migrations/recount --target dev
+    """
+    result = _run_with_listener(fmt, lambda emit: api.rollback(
+        project, plan_id, target, dry_run=dry_run, require_approval=not no_approval, lock_wait=lock_wait,
+        timeouts=_timeouts(lock_timeout, statement_timeout), emit=emit))
+    if fmt == "json":
+        click.echo(json.dumps({"event": "done", "ok": True, "target": result.target, "plan": result.plan_id,
+                               "steps": [asdict(s) for s in result.steps]}, sort_keys=True))
+        return
+    done = [s for s in result.steps if s.status in ("rolled back", "would undo")]
+    verb = "would undo" if dry_run else "rolled back"
+    click.echo(f"{verb} {len(done)} steps of {result.plan_id} on {result.target}" if done
+               else f"nothing of {result.plan_id} is applied on {result.target}")
+
+
+@main.command()
 @click.option("--target", required=True, help="A target name from the project spec, or a URL.")
 @command
 def status(project: Path, fmt: str, target: str) -> None:
-    """List applied, pending, failed and drifted plans on a target.
+    """List applied, pending, partial, failed and drifted plans on a target.
+
+    For a plan that stopped part-way: the step it stopped in and that step's checkpoint.
 
     \b
     Example:
@@ -275,6 +330,8 @@ def status(project: Path, fmt: str, target: str) -> None:
     click.echo(f"target {display}")
     for p in plans:
         line = f"  {p.state:<8} {p.plan_id}  ({p.steps_applied}/{p.steps} steps)"
+        if p.at_step:
+            line += f"  at {p.at_step}" + (f", checkpoint {p.checkpoint} ({p.rows:,} rows)" if p.checkpoint else "")
         click.echo(line + (f"  {p.error}" if p.error else ""))
     if not any(p.state != "applied" for p in plans):
         click.echo("nothing pending")

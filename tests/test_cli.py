@@ -121,9 +121,17 @@ def test_a_missing_variable_is_named(example: Path, monkeypatch: object) -> None
     assert "target 'prod' needs the environment variable DATABASE_URL, which is not set" in result.stderr
 
 
-def test_json_output_for_machines(example: Path) -> None:
-    applied = json.loads(run("apply", "--target", "dev", "--format", "json", "--project", str(example)).stdout)
-    assert applied["ok"] and applied["dialect"] == "sqlite" and len(applied["steps"]) == 6
+def test_json_output_for_machines_is_one_event_per_line(example: Path) -> None:
+    lines = [json.loads(line) for line in
+             run("apply", "--target", "dev", "--format", "json", "--project", str(example)).stdout.splitlines()]
+    events = [(e["event"], e.get("step_id")) for e in lines]
+    assert events[:4] == [("lock_wait", None), ("plan_started", None), ("step_started", "1-create-users"),
+                          ("step_finished", "1-create-users")]
+    finished = next(e for e in lines if e["event"] == "step_finished" and e["step_id"] == "2-batched")
+    assert finished["kind"] == "batched" and finished["status"] == "applied" and "elapsed" in finished
+    applied = lines[-1]
+    assert applied["event"] == "done" and applied["ok"] and applied["dialect"] == "sqlite"
+    assert len(applied["steps"]) == 6
     status = json.loads(run("status", "--target", "dev", "--format", "json", "--project", str(example)).stdout)
     assert [p["state"] for p in status["plans"]] == ["applied", "applied"]
 

@@ -11,7 +11,7 @@ import pytest
 from dbbasic import api
 from dbbasic.errors import PlanError
 from dbbasic.plan import artifacts
-from dbbasic.plan.model import CheckStep, DdlStep, Plan
+from dbbasic.plan.model import CheckStep, DdlStep, OnlineDdlStep, Plan
 from dbbasic.specs.model import Source
 
 
@@ -39,10 +39,10 @@ def test_the_hash_ignores_layout_comments_keyword_case_and_wording() -> None:
     DdlStep("1-sql", ("ALTER TABLE users ADD COLUMN a text",)),
     DdlStep("1-sql", ("ALTER TABLE users ADD COLUMN a text DEFAULT 'X'",)),
     DdlStep("1-sql", ("ALTER TABLE users ADD COLUMN a text DEFAULT 'x'",), down=("SELECT 1",)),
-    DdlStep("1-sql", ("ALTER TABLE users ADD COLUMN a text DEFAULT 'x'",), transactional=False),
+    OnlineDdlStep("1-sql", ("ALTER TABLE users ADD COLUMN a text DEFAULT 'x'",)),
     DdlStep("2-sql", ("ALTER TABLE users ADD COLUMN a text DEFAULT 'x'",)),
 ])
-def test_any_change_of_meaning_changes_the_hash(changed: DdlStep) -> None:
+def test_any_change_of_meaning_changes_the_hash(changed: DdlStep | OnlineDdlStep) -> None:
     base = plan_of(DdlStep("1-sql", ("ALTER TABLE users ADD COLUMN a text DEFAULT 'x'",)))
     assert plan_of(changed).hash() != base.hash()
 

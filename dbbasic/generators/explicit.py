@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import cast
 
-from dbbasic.plan.model import BatchedStep, CheckStep, DdlStep, ManualStep, Plan, Risk, Step
+from dbbasic.plan.model import BatchedStep, CheckStep, CopyStep, DdlStep, ManualStep, OnlineDdlStep, Plan, Risk, Step
 from dbbasic.specs.model import (
     BatchedStepSpec,
     CheckStepSpec,
+    CopyStepSpec,
     ManualStepSpec,
     Migration,
     SqlStepSpec,
@@ -35,13 +36,18 @@ def _step(spec: StepSpec, dialect: Dialect) -> Step:
         return ManualStep(spec.id, spec.action, spec.description)
     if isinstance(spec, CheckStepSpec):
         return CheckStep(spec.id, spec.sql[dialect.name][0], spec.expect, spec.description)
-    up = spec.sql[dialect.name]
     down = spec.down[dialect.name] if spec.down is not None else None
+    if isinstance(spec, CopyStepSpec):
+        return CopyStep(spec.id, spec.source, spec.table, spec.into, spec.key, spec.columns, spec.batch_rows,
+                        spec.target_ms, down, lock=dialect.LOCKS["rows"] + ", one batch at a time",
+                        description=spec.description)
+    up = spec.sql[dialect.name]
     lock, risk = combine([statement_effect(dialect, s) for s in up])
     if isinstance(spec, BatchedStepSpec):
-        return BatchedStep(spec.id, spec.table, spec.key, up, spec.batch_rows, down,
+        return BatchedStep(spec.id, spec.table, spec.key, up, spec.batch_rows, spec.target_ms, down,
                            lock=dialect.LOCKS["rows"] + ", one batch at a time", risk=cast(Risk, risk),
                            description=spec.description)
     assert isinstance(spec, SqlStepSpec)
-    return DdlStep(spec.id, up, down, spec.transactional, dialect.LOCKS[lock], cast(Risk, risk), spec.description)
+    kind = DdlStep if spec.transactional else OnlineDdlStep
+    return kind(spec.id, up, down, dialect.LOCKS[lock], cast(Risk, risk), spec.description)
 

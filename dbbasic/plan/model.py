@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar, Literal
 
 from dbbasic.errors import PlanError
@@ -23,14 +23,28 @@ Level = Literal["error", "warning", "info"]
 
 @dataclass(frozen=True)
 class DdlStep:
-    """Statements run together in one transaction (or, when not transactional, one by one)."""
+    """Statements run together in one transaction with their history row; on PostgreSQL under a lock
+    timeout, retried with back-off, so that a busy table makes the migration wait, not the application."""
 
     kind: ClassVar[str] = "ddl"
     id: str
     up: tuple[str, ...]
     down: tuple[str, ...] | None = None
     """None when the step cannot be undone."""
-    transactional: bool = True
+    lock: str = ""
+    risk: Risk = "safe"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class OnlineDdlStep:
+    """Statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY), run one by one and made
+    safe to run again: an index left INVALID by an interrupted build is dropped and built anew."""
+
+    kind: ClassVar[str] = "online_ddl"
+    id: str
+    up: tuple[str, ...]
+    down: tuple[str, ...] | None = None
     lock: str = ""
     risk: Risk = "safe"
     description: str = ""
@@ -38,7 +52,8 @@ class DdlStep:
 
 @dataclass(frozen=True)
 class BatchedStep:
-    """One statement run over key ranges `%(after)s < key <= %(upto)s`, committed batch by batch."""
+    """One statement run over key ranges `%(after)s < key <= %(upto)s`, committed batch by batch with
+    its checkpoint; the batch size adapts so that a batch takes about `target_ms`."""
 
     kind: ClassVar[str] = "batched"
     id: str
@@ -46,8 +61,30 @@ class BatchedStep:
     key: str
     up: tuple[str, ...]
     batch_rows: int = 5000
+    """The first batch's size."""
+    target_ms: int = 200
     down: tuple[str, ...] | None = None
     lock: str = "ROW EXCLUSIVE on the rows of each batch"
+    risk: Risk = "caution"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CopyStep:
+    """Rows of `table` (on the target named `source`, or on the same database when it is empty) copied
+    into `into` in key order, each batch committed with its checkpoint in the destination."""
+
+    kind: ClassVar[str] = "copy"
+    id: str
+    source: str
+    table: str
+    into: str
+    key: str
+    columns: tuple[str, ...]
+    batch_rows: int = 5000
+    target_ms: int = 200
+    down: tuple[str, ...] | None = None
+    lock: str = "ROW EXCLUSIVE on the destination, one batch at a time"
     risk: Risk = "caution"
     description: str = ""
 
@@ -73,8 +110,12 @@ class ManualStep:
     description: str = ""
 
 
-Step = DdlStep | BatchedStep | CheckStep | ManualStep
-STEP_CLASSES: dict[str, type[Step]] = {cls.kind: cls for cls in (DdlStep, BatchedStep, CheckStep, ManualStep)}
+Step = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | CheckStep | ManualStep
+SqlStep = DdlStep | OnlineDdlStep | BatchedStep | CopyStep
+"""Steps that change something, and so have a `down`, a lock and a risk."""
+SQL_STEPS = (DdlStep, OnlineDdlStep, BatchedStep, CopyStep)
+STEP_CLASSES: dict[str, type[Step]] = {
+    cls.kind: cls for cls in (DdlStep, OnlineDdlStep, BatchedStep, CopyStep, CheckStep, ManualStep)}
 
 
 @dataclass(frozen=True, order=True)
@@ -99,9 +140,17 @@ class Plan:
     steps: tuple[Step, ...]
     findings: tuple[Finding, ...] = ()
     description: str = ""
+    expects: dict[str, Any] = field(default_factory=dict)
+    """Fingerprint of the tables the plan touches as it expects to find them (table -> columns, or None
+    for a table that must not exist yet); `apply` compares it with the live database first."""
+    leaves: dict[str, Any] = field(default_factory=dict)
+    """Fingerprint of the same tables once the plan has run."""
 
     def with_findings(self, findings: list[Finding]) -> Plan:
         return replace(self, findings=tuple(sorted(findings)))
+
+    def with_fingerprints(self, expects: dict[str, Any], leaves: dict[str, Any]) -> Plan:
+        return replace(self, expects=expects, leaves=leaves)
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -124,6 +173,7 @@ class Plan:
             "made_by": {"generator": self.generator, "version": self.generator_version},
             "steps": [step_to_json(s) for s in self.steps],
             "findings": [asdict(f) for f in self.findings],
+            "schema": {"expects": self.expects, "leaves": self.leaves},
         }
 
     def canonical_json(self) -> str:
@@ -146,8 +196,9 @@ class Plan:
     def hash(self) -> str:
         """Digest of what runs: the steps with their SQL normalised, in this dialect, under this id.
 
-        The task text, the source position and digest, and the findings are left out: rewording a
-        spec or reformatting its SQL must not invalidate an approval, while any change of meaning does.
+        The task text, the source position and digest, the findings and the schema fingerprints (all
+        derived) are left out: rewording a spec or reformatting its SQL must not invalidate an approval,
+        while any change of meaning does.
         """
         return self._hash
 
@@ -163,6 +214,8 @@ class Plan:
                 generator=data["made_by"]["generator"], generator_version=data["made_by"]["version"],
                 steps=tuple(step_from_json(s) for s in data["steps"]),
                 findings=tuple(Finding(**f) for f in data.get("findings", [])),
+                expects=data.get("schema", {}).get("expects", {}),
+                leaves=data.get("schema", {}).get("leaves", {}),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError(f"plan {data.get('id', '?')} is malformed: {exc}", data.get("id"),

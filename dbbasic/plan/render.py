@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import json
 
-from dbbasic.plan.model import BatchedStep, CheckStep, DdlStep, ManualStep, Plan, Step
+from dbbasic.plan.model import (
+    SQL_STEPS,
+    BatchedStep,
+    CheckStep,
+    CopyStep,
+    ManualStep,
+    OnlineDdlStep,
+    Plan,
+    SqlStep,
+    Step,
+)
 from dbbasic.sql.dialect import Dialect
 
 _RISK_MARK = {"safe": "safe", "caution": "**caution**", "destructive": "**DESTRUCTIVE**"}
@@ -44,17 +54,17 @@ def render_markdown(plan: Plan) -> str:
 
 
 def _risk(step: Step) -> str:
-    return _RISK_MARK[step.risk] if isinstance(step, (DdlStep, BatchedStep)) else "safe"
+    return _RISK_MARK[step.risk] if isinstance(step, SQL_STEPS) else "safe"
 
 
 def _lock(step: Step) -> str:
-    if isinstance(step, (DdlStep, BatchedStep)):
+    if isinstance(step, SQL_STEPS):
         return step.lock.replace("|", "/")
     return "none" if isinstance(step, CheckStep) else "n/a: a person acts"
 
 
 def _rollback(step: Step) -> str:
-    if isinstance(step, (DdlStep, BatchedStep)):
+    if isinstance(step, SQL_STEPS):
         return "yes" if step.down is not None else "**none**"
     return "nothing to undo"
 
@@ -65,13 +75,25 @@ def _step_markdown(step: Step, dialect: Dialect) -> list[str]:
     if isinstance(step, CheckStep):
         return [f"Stops the plan unless this returns `{json.dumps(step.expect)}`:", "", "```sql",
                 dialect.pretty(step.sql), "```"]
-    notes = []
+    notes: list[str] = []
     if isinstance(step, BatchedStep):
-        notes = [f"Runs over `{step.table}` in batches of about {step.batch_rows} rows ordered by `{step.key}`, "
-                 "each batch committed with its checkpoint.", ""]
-    elif not step.transactional:
-        notes = ["Runs outside a transaction, one statement at a time.", ""]
-    body = notes + ["```sql", *[dialect.pretty(s) + ";" for s in step.up], "```"]
+        notes = [f"Runs over `{step.table}` ordered by `{step.key}`, in batches sized to take about "
+                 f"{step.target_ms} ms (the first: {step.batch_rows} rows), each committed with its checkpoint.", ""]
+    elif isinstance(step, CopyStep):
+        origin = f"target `{step.source}`" if step.source else "this database"
+        notes = [f"Copies `{step.table}` from {origin} into `{step.into}` ({', '.join(step.columns)}), ordered by "
+                 f"`{step.key}`, in batches of about {step.target_ms} ms, each committed with its checkpoint.", ""]
+        return notes + _down_markdown(step, dialect)
+    elif isinstance(step, OnlineDdlStep):
+        notes = ["Runs outside a transaction, one statement at a time; an index an interrupted build left "
+                 "INVALID is dropped and built again.", ""]
+    else:
+        notes = ["Runs in one transaction, waiting for its lock at most the lock timeout, retried with back-off.", ""]
+    return notes + ["```sql", *[dialect.pretty(s) + ";" for s in step.up], "```"] + _down_markdown(step, dialect)
+
+
+def _down_markdown(step: SqlStep, dialect: Dialect) -> list[str]:
+    body: list[str] = []
     if step.down is not None:
         body += ["", "Rollback:", "", "```sql", *[dialect.pretty(s) + ";" for s in step.down], "```"]
     return body
@@ -82,12 +104,15 @@ def render_up_sql(plan: Plan) -> str:
 
 
 def render_down_sql(plan: Plan) -> str:
-    steps = [(s.id, s.down) for s in reversed(plan.steps) if isinstance(s, (DdlStep, BatchedStep))]
+    steps = [(s.id, s.down) for s in reversed(plan.steps) if isinstance(s, SQL_STEPS)]
     return _script(plan, [(sid, list(down) if down is not None else None) for sid, down in steps], "down")
 
 
 def _up(step: Step) -> list[str] | None:
-    if isinstance(step, (DdlStep, BatchedStep)):
+    if isinstance(step, CopyStep):
+        origin = f"target {step.source}" if step.source else "this database"
+        return [f"-- copy: {step.table} from {origin} into {step.into} ({', '.join(step.columns)}) by {step.key}"]
+    if isinstance(step, SQL_STEPS):
         return list(step.up)
     if isinstance(step, CheckStep):
         return [f"-- check: expect {json.dumps(step.expect)}", step.sql]

@@ -90,6 +90,8 @@ class Database(Protocol):
     def transaction(self) -> Any: ...
     def query_read_only(self, sql: str) -> list[tuple[Any, ...]]:
         """Run a query that may not change anything: it runs read-only and is rolled back."""
+    def copy_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
+        """Insert rows in bulk (inside the caller's transaction); return how many were written."""
     def lock(self, wait_seconds: float, holder: dict[str, str]) -> Any:
         """Be the only runner on this database until the block ends; wait at most `wait_seconds`."""
     def close(self) -> None: ...
@@ -149,6 +151,13 @@ class SqliteDatabase:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def copy_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
+        q = self.dialect.quote
+        marks = ", ".join("?" for _ in columns)
+        cursor = self.conn.executemany(
+            f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES ({marks})", rows)
+        return max(cursor.rowcount, 0)
 
     def query_read_only(self, sql: str) -> list[tuple[Any, ...]]:
         self.conn.execute("PRAGMA query_only = ON")
@@ -222,6 +231,14 @@ class PostgresDatabase:
 
     def transaction(self) -> Any:
         return self.conn.transaction()
+
+    def copy_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
+        q = self.dialect.quote
+        with self.conn.cursor() as cursor:
+            with cursor.copy(f"COPY {q(table)} ({', '.join(q(c) for c in columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return cursor.rowcount if cursor.rowcount >= 0 else len(rows)
 
     def query_read_only(self, sql: str) -> list[tuple[Any, ...]]:
         with self.conn.transaction(force_rollback=True):

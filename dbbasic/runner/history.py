@@ -25,20 +25,24 @@ _CREATE = """CREATE TABLE IF NOT EXISTS dbbasic_history (
   started_at text NOT NULL,
   finished_at text,
   rows_touched bigint NOT NULL DEFAULT 0,
+  rows_expected bigint,
   checkpoint text,
   error text,
   PRIMARY KEY (plan_id, step_id)
 )"""
 
-_COLUMNS = "plan_id, step_id, plan_hash, step_hash, status, started_at, finished_at, rows_touched, checkpoint, error"
+_COLUMNS = ("plan_id, step_id, plan_hash, step_hash, status, started_at, finished_at, rows_touched, rows_expected, "
+            "checkpoint, error")
 
 _UPSERT = f"""INSERT INTO dbbasic_history ({_COLUMNS})
 VALUES (%(plan_id)s, %(step_id)s, %(plan_hash)s, %(step_hash)s, %(status)s, %(now)s, %(finished)s, %(rows)s,
-        %(checkpoint)s, %(error)s)
+        %(expected)s, %(checkpoint)s, %(error)s)
 ON CONFLICT (plan_id, step_id) DO UPDATE SET
   plan_hash = excluded.plan_hash, step_hash = excluded.step_hash, status = excluded.status,
-  finished_at = excluded.finished_at, rows_touched = excluded.rows_touched, checkpoint = excluded.checkpoint,
-  error = excluded.error"""
+  started_at = CASE WHEN dbbasic_history.status IN ('running', 'failed') THEN dbbasic_history.started_at
+                    ELSE excluded.started_at END,
+  finished_at = excluded.finished_at, rows_touched = excluded.rows_touched, rows_expected = excluded.rows_expected,
+  checkpoint = excluded.checkpoint, error = excluded.error"""
 
 # A failure keeps the step's checkpoint, row count and digest: the batches before it stay committed.
 _FAILED = """INSERT INTO dbbasic_history
@@ -54,10 +58,11 @@ class StepRecord:
     step_id: str
     plan_hash: str
     step_hash: str
-    status: str  # "running", "applied", "failed"
+    status: str  # "running", "applied", "failed", "rolled_back"
     started_at: str
     finished_at: str | None
     rows_touched: int
+    rows_expected: int | None
     checkpoint: str | None
     error: str | None
 
@@ -87,13 +92,14 @@ def records(db: Database, plan_id: str | None = None) -> list[StepRecord]:
     return [StepRecord(*row) for row in rows]
 
 
-def record(db: Database, plan: Plan, step: Step, status: str, *, rows: int = 0, checkpoint: str | None = None,
-           error: str | None = None) -> None:
+def record(db: Database, plan: Plan, step: Step, status: str, *, rows: int = 0, expected: int | None = None,
+           checkpoint: str | None = None, error: str | None = None) -> None:
     """Write a step's row; call inside the step's own transaction. Exactly one row must change."""
-    finished = now() if status in ("applied", "failed") else None
+    finished = now() if status in ("applied", "failed", "rolled_back") else None
     changed = db.execute(_UPSERT, {"plan_id": plan.id, "step_id": step.id, "plan_hash": plan.hash(),
                                    "step_hash": plan.step_hash(step), "status": status, "now": now(),
-                                   "finished": finished, "rows": rows, "checkpoint": checkpoint, "error": error})
+                                   "finished": finished, "rows": rows, "expected": expected,
+                                   "checkpoint": checkpoint, "error": error})
     if changed != 1:
         raise RuntimeError(f"dbbasic_history: expected to change 1 row for {plan.id}/{step.id}, changed {changed}")
 

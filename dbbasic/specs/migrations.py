@@ -17,8 +17,11 @@ from dbbasic.specs.loader import Document, JsonPath
 from dbbasic.specs.model import (
     BatchedStepSpec,
     CheckStepSpec,
+    CopyStepSpec,
     DataModel,
     DialectSql,
+    Field,
+    FieldType,
     ManualStepSpec,
     Migration,
     MigrationKind,
@@ -31,12 +34,13 @@ from dbbasic.specs.schema_errors import suggest
 from dbbasic.sql.dialect import Dialect
 
 MIGRATION_KINDS: tuple[MigrationKind, ...] = ("steps", "pattern", "specification", "move")
-STEP_KINDS = ("sql", "batched", "check", "manual")
+STEP_KINDS = ("sql", "batched", "copy", "check", "manual")
 _BOUND = re.compile(r"%\((after|upto)\)s")
 # Ids become directory names and SQL comments: plain segments only, no `..`, no control characters.
 PLAN_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$")
 STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # The runner owns the transaction of each step; one of these inside a step would commit half of it.
+_NO_FIELD = Field("", FieldType("text"))
 _TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "ABORT"}
 
 
@@ -110,8 +114,10 @@ class MigrationBuilder:
         description = spec.get("description", "")
         if kind == "manual":
             return ManualStepSpec(step_id, spec["manual"], description)
-        sql = self._sql(doc, path + (kind,), spec[kind], written_in)
         down = self._sql(doc, path + ("down",), spec["down"], written_in) if "down" in spec else None
+        if kind == "copy":
+            return self._copy(doc, path, spec, step_id, down)
+        sql = self._sql(doc, path + (kind,), spec[kind], written_in)
         if kind == "check":
             if sql is not None and not all(len(stmts) == 1 and _is_query(Dialect.get(d), stmts[0])
                                            for d, stmts in sql.items()):
@@ -129,10 +135,45 @@ class MigrationBuilder:
             if sql is None or "table" not in spec or "key" not in spec:
                 return None
             return BatchedStepSpec(step_id, sql, spec["table"], spec["key"], int(spec.get("batch_rows", 5000)),
-                                   down, description)
+                                   int(spec.get("target_ms", 200)), down, description)
         if sql is None:
             return None
         return SqlStepSpec(step_id, sql, down, bool(spec.get("transactional", True)), description)
+
+    def _copy(self, doc: Document, path: JsonPath, spec: dict[str, Any], step_id: str,
+              down: DialectSql | None) -> CopyStepSpec | None:
+        copy = spec["copy"]
+        where = path + ("copy",)
+        source = copy.get("from", "")
+        if source and self.project.target(source) is None:
+            self.problems.append(doc.problem(where + ("from",), "unknown-target", f"no target named '{source}'",
+                                             suggest(source, [t.name for t in self.project.targets])
+                                             or "add it under project.targets"))
+        into = self.data.table(copy.get("into", copy["table"]))
+        if into is None:
+            self.problems.append(doc.problem(where + ("into",) if "into" in copy else where + ("table",),
+                                             "unknown-model", f"'{copy.get('into', copy['table'])}' is not in the "
+                                             "data model: a copy writes into a table of the data model",
+                                             suggest(copy.get("into", copy["table"]),
+                                                     [t.name for t in self.data.tables])))
+            return None
+        fields = [f.name for f in into.fields]
+        columns = tuple(copy.get("columns", fields))
+        for i, column in enumerate(columns):
+            if column not in fields:
+                self.problems.append(doc.problem(where + ("columns", i), "unknown-field",
+                                                 f"'{column}' is not a field of '{into.name}'",
+                                                 suggest(column, fields)))
+        if copy["key"] not in columns:
+            self.problems.append(doc.problem(where + ("key",), "copy-key", f"the key '{copy['key']}' is not among "
+                                             "the copied columns", "add it to `columns:`; the key orders the copy"))
+        elif copy["key"] not in into.primary_key and not (into.field(copy["key"]) or _NO_FIELD).unique:
+            self.problems.append(doc.problem(where + ("key",), "copy-key", f"'{copy['key']}' is not unique in "
+                                             f"'{into.name}': rows sharing a key could be copied twice or lost",
+                                             "copy by the primary key or a unique field"))
+        return CopyStepSpec(step_id, source, copy["table"], into.name, copy["key"], columns,
+                            int(spec.get("batch_rows", 5000)), int(spec.get("target_ms", 200)), down,
+                            spec.get("description", ""))
 
     def _check_batched(self, doc: Document, path: JsonPath, spec: dict[str, Any]) -> None:
         for key in ("table", "key"):

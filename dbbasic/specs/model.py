@@ -126,6 +126,22 @@ class BatchedStepSpec:
     table: str
     key: str
     batch_rows: int = 5000
+    target_ms: int = 200
+    down: DialectSql | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CopyStepSpec:
+    id: str
+    source: str
+    """A target name, or "" for the database the plan runs on."""
+    table: str
+    into: str
+    key: str
+    columns: tuple[str, ...]
+    batch_rows: int = 5000
+    target_ms: int = 200
     down: DialectSql | None = None
     description: str = ""
 
@@ -145,7 +161,7 @@ class ManualStepSpec:
     description: str = ""
 
 
-StepSpec = SqlStepSpec | BatchedStepSpec | CheckStepSpec | ManualStepSpec
+StepSpec = SqlStepSpec | BatchedStepSpec | CopyStepSpec | CheckStepSpec | ManualStepSpec
 MigrationKind = Literal["steps", "pattern", "specification", "move"]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dbbasic.plan.lint import lint_plan
-from dbbasic.plan.model import DdlStep, Plan, Step
+from dbbasic.plan.model import DdlStep, OnlineDdlStep, Plan, Step
 from dbbasic.specs.model import Source
 
 
@@ -14,5 +14,6 @@ def findings(rule: str, *steps: Step, dialect: str = "postgres", allow_destructi
     return [f"{f.level}[{f.rule}] {f.step}: {f.message}. help: {f.help}" for f in linted.findings if f.rule == rule]
 
 
-def ddl(*sql: str, down: tuple[str, ...] | None = ("SELECT 1",), transactional: bool = True) -> DdlStep:
-    return DdlStep("1-sql", tuple(sql), down, transactional)
+def ddl(*sql: str, down: tuple[str, ...] | None = ("SELECT 1",), transactional: bool = True
+        ) -> DdlStep | OnlineDdlStep:
+    return (DdlStep if transactional else OnlineDdlStep)("1-sql", tuple(sql), down)

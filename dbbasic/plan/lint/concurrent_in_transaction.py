@@ -25,7 +25,7 @@ _NO_TRANSACTION = re.compile(r"^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|REI
 
 
 def check(step: Step, context: LintContext) -> list[Finding]:
-    if not isinstance(step, DdlStep) or not step.transactional:
+    if not isinstance(step, DdlStep):
         return []
     flagged = [s for s, e in zip(step.up, context.effects(step.up), strict=True)
                if e.concurrent or _NO_TRANSACTION.match(s)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dbbasic.plan.model import BatchedStep, DdlStep, Finding, Level, Step
+from dbbasic.plan.model import BatchedStep, DdlStep, Finding, Level, OnlineDdlStep, Step
 
 if TYPE_CHECKING:
     from dbbasic.plan.lint import LintContext
@@ -22,7 +22,7 @@ LEVEL: Level = "error"
 
 
 def check(step: Step, context: LintContext) -> list[Finding]:
-    if not isinstance(step, (DdlStep, BatchedStep)):
+    if not isinstance(step, (DdlStep, OnlineDdlStep, BatchedStep)):
         return []
     level: Level = "warning" if context.allow_destructive else LEVEL
     return [

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dbbasic.plan.model import BatchedStep, DdlStep, Finding, Level, Step
+from dbbasic.plan.model import SQL_STEPS, Finding, Level, Step
 
 if TYPE_CHECKING:
     from dbbasic.plan.lint import LintContext
@@ -22,7 +22,7 @@ LEVEL: Level = "warning"
 
 
 def check(step: Step, context: LintContext) -> list[Finding]:
-    if isinstance(step, (DdlStep, BatchedStep)) and step.down is None:
+    if isinstance(step, SQL_STEPS) and step.down is None:
         return [Finding(step.id, CODE, LEVEL, "this step has no `down`: rollback cannot undo it",
                         "add `down:` with the statements that undo it")]
     return []

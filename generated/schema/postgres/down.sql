@@ -1,5 +1,5 @@
 -- dbbasic plan schema (postgres), down; generated, do not edit.
--- hash: sha256:2f3b37f623ab235681096a16d4169a0dbecbe1743e1fef18bd9712003c6397e1
+-- hash: sha256:dd8cf9be7997f372fb186d78413c36af52a4a7c98080a3150c39632fd5097ee6
 
 -- step 3-create-todos
 DROP TABLE "todos";

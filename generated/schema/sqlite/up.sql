@@ -1,5 +1,5 @@
 -- dbbasic plan schema (sqlite), up; generated, do not edit.
--- hash: sha256:0868edac92ee1efc5744b80aedd9f7945b2cd7c7372ca468e4cbfe6df1d3ec80
+-- hash: sha256:cbd48e3ceac7092e78148890da9f2669bedebcb3dbf860e35125330eee0e5894
 
 -- step 1-create-users
 CREATE TABLE "users" (

@@ -1,5 +1,5 @@
 -- dbbasic plan migrations/recount (postgres), down; generated, do not edit.
--- hash: sha256:6bb510b165e511b708cd2a7c9c5b87f5ce99de905ae7d17bfdb94672d51a478d
+-- hash: sha256:da949d98a3fa211a568bc2bf517ca26f6e15d8a25c17465384e0bcb54bb66f21
 
 -- step 2-batched
 -- no down: this step cannot be undone

@@ -1,5 +1,5 @@
 -- dbbasic plan migrations/recount (sqlite), down; generated, do not edit.
--- hash: sha256:7419bf0a197aaf8de01ed8779c3b9a5eaad6fb0cd6ea2868168f3e246daa6a0f
+-- hash: sha256:d246ce39ba754ee4effdd4a392b8bd316d9bdcf2283d28567761cc981196e2d5
 
 -- step 2-batched
 -- no down: this step cannot be undone

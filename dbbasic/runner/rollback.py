@@ -1,0 +1,87 @@
+"""Undo a plan on a database: the `down` of each step it applied, last step first.
+
+Each step's `down` runs in one transaction with the history row that marks the step rolled back, so
+an interrupted rollback goes on, on the next run, with the steps still applied. A step that changed
+something and has no `down` stops the rollback before anything runs, named in the message.
+"""
+
+from __future__ import annotations
+
+import time
+
+from dbbasic.errors import ApplyError, PlanError
+from dbbasic.plan.model import SQL_STEPS, OnlineDdlStep, Plan, Step
+from dbbasic.runner import history
+from dbbasic.runner.apply import StepResult, drifted_steps, live_records
+from dbbasic.runner.connect import Database, redact
+from dbbasic.runner.ddl import DEFAULT_TIMEOUTS, Timeouts, with_lock_retries
+from dbbasic.runner.events import Emit, Event, ignore
+
+# Steps whose effects outlive a failure: their committed batches or statements need undoing too.
+_PARTIAL = ("batched", "copy", "online_ddl")
+
+
+def steps_to_undo(plan: Plan, records: list[history.StepRecord]) -> list[Step]:
+    """The steps with a history row that still counts, last first."""
+    mine = live_records(plan, records)
+    return [s for s in reversed(plan.steps) if s.id in mine]
+
+
+def _has_effects(step: Step, record: history.StepRecord) -> bool:
+    return isinstance(step, SQL_STEPS) and (record.status == "applied" or step.kind in _PARTIAL)
+
+
+def rollback_plan(db: Database, plan: Plan, records: list[history.StepRecord], *, dry_run: bool = False,
+                  timeouts: Timeouts = DEFAULT_TIMEOUTS, emit: Emit = ignore) -> list[StepResult]:
+    drifted = drifted_steps(plan, records)
+    if drifted:
+        raise PlanError(f"plan {plan.id}: step {drifted[0]} was applied as something other than what the plan now "
+                        "says, so its `down` may not undo it", plan.id,
+                        "restore the spec as it was applied (see `git log generated/`), then roll back")
+    mine = live_records(plan, records)
+    undo = steps_to_undo(plan, records)
+    missing = [s.id for s in undo if _has_effects(s, mine[s.id]) and getattr(s, "down", None) is None]
+    if missing:
+        raise PlanError(f"plan {plan.id} cannot be rolled back: step{'s' if len(missing) > 1 else ''} "
+                        f"{', '.join(missing)} {'have' if len(missing) > 1 else 'has'} no `down`", plan.id,
+                        "add `down:` to the step in its spec, plan, approve, then roll back")
+    emit(Event("plan_started", plan.id, status="rolling back"))
+    results = []
+    for step in undo:
+        statements = list(getattr(step, "down", None) or ()) if _has_effects(step, mine[step.id]) else []
+        if dry_run:
+            results.append(StepResult(plan.id, step.id, "would undo", statements=statements))
+            emit(Event("step_skipped", plan.id, step.id, step.kind, status="would undo",
+                       statements=tuple(statements)))
+            continue
+        emit(Event("step_started", plan.id, step.id, step.kind, status="rolling back"))
+        started = time.monotonic()
+        try:
+            _undo(db, plan, step, statements, timeouts)
+        except Exception as exc:
+            message = redact(" ".join(str(exc).split())) or type(exc).__name__
+            raise ApplyError(f"rollback of plan {plan.id}, step {step.id} failed: {message}; nothing of this step's "
+                             "undo was kept, run rollback again when it is fixed", plan.id, step.id,
+                             getattr(exc, "sqlstate", None)) from exc
+        results.append(StepResult(plan.id, step.id, "rolled back", seconds=time.monotonic() - started))
+        emit(Event("step_finished", plan.id, step.id, step.kind, status="rolled back",
+                   elapsed=time.monotonic() - started))
+    emit(Event("plan_finished", plan.id, status="rolled back" if not dry_run else "would undo"))
+    return results
+
+
+def _undo(db: Database, plan: Plan, step: Step, statements: list[str], timeouts: Timeouts) -> None:
+    if isinstance(step, OnlineDdlStep):
+        for statement in statements:  # like its up: outside a transaction (DROP INDEX CONCURRENTLY)
+            db.execute(statement)
+        statements = []
+
+    def attempt() -> None:
+        with db.transaction():
+            for setting in db.dialect.step_settings(timeouts.lock_ms, timeouts.statement_ms):
+                db.execute(setting)
+            for statement in statements:
+                db.execute(statement)
+            history.record(db, plan, step, "rolled_back")
+
+    with_lock_retries(db, timeouts, attempt)
