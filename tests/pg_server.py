@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 
-def _pg_bin(name: str) -> str | None:
+def pg_bin(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
@@ -32,7 +32,7 @@ def _free_port() -> int:
 
 class PostgresServer:
     def __init__(self) -> None:
-        initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+        initdb, pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
         if not initdb or not pg_ctl:
             raise RuntimeError("PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install -y postgresql")
         self.pg_ctl = pg_ctl

@@ -21,7 +21,7 @@ from dbbasic.runner.connect import Database
 from dbbasic.runner.ddl import Timeouts, with_lock_retries
 from dbbasic.runner.events import Emit, Event
 
-MIN_ROWS, MAX_ROWS = 1, 1_000_000
+MIN_ROWS, MAX_ROWS = 10, 1_000_000  # below 10 rows a batch is all commit overhead
 
 
 def next_size(size: int, seconds: float, target_ms: int) -> int:

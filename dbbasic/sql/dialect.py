@@ -188,6 +188,15 @@ class Dialect:
         tree = source.parse(statement)
         if tree is None:
             return None
+        if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "INDEX":
+            # sqlglot keeps PostgreSQL's NULL ordering with NULLS LAST, which an index cannot say (and
+            # which does not matter for one); the parsed tree is cached, so change a copy.
+            tree = tree.copy()
+            ordering = sqlglot.Dialect.get_or_raise(self.sqlglot_name).NULL_ORDERING
+            for ordered in tree.find_all(exp.Ordered):
+                desc = bool(ordered.args.get("desc"))
+                default_first = {"nulls_are_small": not desc, "nulls_are_large": desc}.get(ordering, False)
+                ordered.set("nulls_first", default_first)
         try:
             return tree.sql(dialect=self.sqlglot_name, unsupported_level=sqlglot.ErrorLevel.RAISE)
         except SqlglotError:
