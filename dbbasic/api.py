@@ -13,12 +13,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from dbbasic.errors import PlanError, Problem, SpecError, StalePlan, UnapprovedPlan
 from dbbasic.generators.explicit import compile_explicit
 from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
 from dbbasic.generators.schema import compile_data_model
 from dbbasic.plan import artifacts, review
+from dbbasic.plan.fingerprint import fingerprint_plans
 from dbbasic.plan.lint import lint_plan
 from dbbasic.plan.model import Plan
 from dbbasic.runner import history
@@ -26,6 +28,7 @@ from dbbasic.runner.apply import RunOptions, StepResult, apply_plan, live_record
 from dbbasic.runner.connect import Database, ResolvedTarget, connect, holder_info, resolve_target
 from dbbasic.runner.ddl import Timeouts
 from dbbasic.runner.events import Emit, Event, ignore
+from dbbasic.runner.introspect import describe_difference, live_fingerprint
 from dbbasic.runner.rollback import rollback_plan
 from dbbasic.specs.loader import Document, load_file
 from dbbasic.specs.model import Specs
@@ -125,6 +128,8 @@ def compile_specs(specs: Specs) -> Compiled:
                              f"plan {plan.id} ({plan.dialect}), step {f.step}: {f.message}", f.help)
                      for f in plan.findings if f.level == "error"]
     order = {pid: i for i, pid in enumerate(dict.fromkeys(p.id for p in plans))}
+    plans = [p for name in specs.project.dialects
+             for p in fingerprint_plans(sorted((p for p in plans if p.dialect == name), key=lambda p: order[p.id]))]
     plans.sort(key=lambda p: (order[p.id], p.dialect))
     return Compiled(plans, problems)
 
@@ -210,13 +215,13 @@ class ApplyResult:
 
 def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: bool = False,
           require_approval: bool = True, lock_wait: float = 60.0, confirm: Iterable[str] = (),
-          timeouts: Timeouts | None = None, emit: Emit = ignore) -> ApplyResult:
+          timeouts: Timeouts | None = None, emit: Emit = ignore, force: bool = False) -> ApplyResult:
     """Apply pending plans to `target` in order; refuse stale, hand-edited or unapproved plans first."""
     specs, _ = _require_specs(root)
     resolved = resolve_target(specs.project, target, root)
     plans = _plans_for(root, specs, resolved, plan_ids)
     options = RunOptions(dry_run, frozenset(confirm), timeouts or Timeouts(), emit,
-                         lambda name: connect(resolve_target(specs.project, name, root), root, read_only=True))
+                         lambda name: connect(resolve_target(specs.project, name, root), root, must_exist=True))
     with _locked(resolved, root, lock_wait, plans, emit) as db:
         records = history.records(db)
         pending = [p for p in plans if plan_state(p, records) != "applied"]
@@ -225,8 +230,27 @@ def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: boo
             history.ensure(db)  # only now: a refused or dry run leaves the database as it was
         steps: list[StepResult] = []
         for plan in pending:
+            if plan_state(plan, records) == "pending":  # a plan resumed half-way finds a schema half-way
+                _check_schema(db, plan, plan.expects, force, emit, "expects")
             steps += apply_plan(db, plan, options)
+            if not dry_run:
+                _check_schema(db, plan, plan.leaves, True, emit, "leaves")
         return ApplyResult(resolved.display, resolved.dialect.name, steps)
+
+
+def _check_schema(db: Database, plan: Plan, expected: dict[str, Any], force: bool, emit: Emit, what: str) -> None:
+    """Compare the live tables with a plan's fingerprint: refuse before it runs, warn after."""
+    differences = describe_difference(expected, live_fingerprint(db, expected)) if expected else []
+    if not differences:
+        return
+    if what == "expects" and not force:
+        raise PlanError(f"plan {plan.id}: the database is not in the state the plan was made for: "
+                        + "; ".join(differences), plan.id,
+                        "find out who changed it (a hand edit, a plan applied elsewhere); fix the specs to match, "
+                        "or pass --force to apply anyway")
+    emit(Event("warning", plan.id, message=f"the schema {'before' if what == 'expects' else 'after'} the plan "
+               f"differs from its fingerprint ({'forced' if what == 'expects' else 'check the plan'}): "
+               + "; ".join(differences)))
 
 
 @contextlib.contextmanager
@@ -324,7 +348,7 @@ def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
     specs, _ = _require_specs(root)
     resolved = resolve_target(specs.project, target, root)
     plans = [p for p in compile_specs(specs).plans if p.dialect == resolved.dialect.name]
-    db = connect(resolved, root, read_only=True)  # status writes nothing, and creates nothing
+    db = connect(resolved, root, must_exist=True)  # status writes nothing, and creates nothing
     try:
         records = history.records(db)
     finally:

@@ -256,10 +256,15 @@ def _run_with_listener(fmt: str, run: Callable[[Any], Any]) -> Any:
 @click.argument("plan_ids", nargs=-1)
 @runner_options
 @click.option("--confirm", multiple=True, metavar="PLAN:STEP", help="Mark a manual step as done.")
+@click.option("--force", is_flag=True, help="Apply even when the tables differ from what a plan expects.")
 @command
 def apply(project: Path, fmt: str, plan_ids: tuple[str, ...], target: str, dry_run: bool, no_approval: bool,
-          lock_wait: float, lock_timeout: float, statement_timeout: float, confirm: tuple[str, ...]) -> None:
+          lock_wait: float, lock_timeout: float, statement_timeout: float, confirm: tuple[str, ...],
+          force: bool) -> None:
     """Apply pending approved plans to a target, in order, each step in a transaction.
+
+    Before a plan runs, the tables it touches are compared with the schema it was made for; a
+    difference (a hand edit, a plan applied elsewhere) refuses the plan, unless --force.
 
     With --format json, prints one JSON object per event (plan and step started and finished, a batch
     every 2 s), then a summary object.
@@ -272,7 +277,7 @@ def apply(project: Path, fmt: str, plan_ids: tuple[str, ...], target: str, dry_r
     """
     result = _run_with_listener(fmt, lambda emit: api.apply(
         project, target, plan_ids, dry_run=dry_run, require_approval=not no_approval, lock_wait=lock_wait,
-        confirm=confirm, timeouts=_timeouts(lock_timeout, statement_timeout), emit=emit))
+        confirm=confirm, timeouts=_timeouts(lock_timeout, statement_timeout), emit=emit, force=force))
     if fmt == "json":
         click.echo(json.dumps({"event": "done", "ok": True, "target": result.target, "dialect": result.dialect,
                                "steps": [asdict(s) for s in result.steps]}, sort_keys=True))

@@ -284,3 +284,35 @@ def test_enum_values_written_as_numbers_work_on_both_databases(tmp_path: Path, d
         assert db.query("SELECT level FROM t") == [("1",)]
     finally:
         db.close()
+
+
+def test_a_database_altered_by_hand_is_refused_until_forced(tmp_path: Path, db_url: str) -> None:
+    root = project_with(tmp_path, "  steps:\n    - sql: ALTER TABLE users ADD COLUMN nick text\n"
+                                  "      down: ALTER TABLE users DROP COLUMN nick\n")
+    api.apply(root, db_url, ["schema"], require_approval=False)
+    db = connect(resolve_target(Project(), db_url, root), root)
+    try:
+        with db.transaction():
+            db.execute("ALTER TABLE users ADD COLUMN shadow text")  # someone's hand edit
+    finally:
+        db.close()
+    with pytest.raises(PlanError, match="not in the state the plan was made for: table users: column shadow "
+                                        "exists but was not expected") as refused:
+        api.apply(root, db_url, require_approval=False)
+    assert "--force" in refused.value.hint
+    warnings: list[str] = []
+    api.apply(root, db_url, require_approval=False, force=True,
+              emit=lambda e: warnings.append(e.message) if e.event == "warning" else None)
+    assert any("column shadow exists but was not expected" in w for w in warnings)
+
+
+def test_the_schema_plan_refuses_a_database_that_already_has_its_tables(tmp_path: Path, db_url: str) -> None:
+    root = project_with(tmp_path, "  steps:\n    - check: SELECT 1\n      expect: 1\n")
+    db = connect(resolve_target(Project(), db_url, root), root)
+    try:
+        with db.transaction():
+            db.execute("CREATE TABLE users (id integer)")
+    finally:
+        db.close()
+    with pytest.raises(PlanError, match="table users should not exist yet"):
+        api.apply(root, db_url, require_approval=False)

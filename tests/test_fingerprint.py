@@ -17,7 +17,7 @@ from dbbasic.runner.connect import Database, connect, resolve_target
 from dbbasic.runner.introspect import describe_difference, live_fingerprint
 from dbbasic.specs.model import Project
 from dbbasic.sql.dialect import Dialect
-from dbbasic.sql.schema_state import SchemaState, apply_statement, normalize_type
+from dbbasic.sql.schema_state import Fingerprint, SchemaState, apply_statement, normalize_type
 
 PG = Dialect.get("postgres")
 SQLITE = Dialect.get("sqlite")
@@ -166,10 +166,12 @@ def test_a_fingerprint_is_json_and_describes_a_state() -> None:
 
 
 def test_describe_difference_names_each_difference() -> None:
-    expected = {"users": [["id", "bigint", False], ["email", "varchar(120)", False], ["nick", "text", True]],
-                "todos": None, "projects": [["id", "bigint", False]], "same": [["a", "int", True]]}
-    found = {"users": [["id", "bigint", False], ["email", "text", True], ["phone", "text", True]],
-             "todos": [["id", "uuid", False]], "projects": None, "same": [["a", "int", True]]}
+    expected: Fingerprint = {
+        "users": [["id", "bigint", False], ["email", "varchar(120)", False], ["nick", "text", True]],
+        "todos": None, "projects": [["id", "bigint", False]], "same": [["a", "int", True]]}
+    found: Fingerprint = {
+        "users": [["id", "bigint", False], ["email", "text", True], ["phone", "text", True]],
+        "todos": [["id", "uuid", False]], "projects": None, "same": [["a", "int", True]]}
     assert describe_difference(expected, found) == [
         "table users: column email is text, expected varchar(120)",
         "table users: column email allows NULL, expected NOT NULL",
@@ -178,8 +180,9 @@ def test_describe_difference_names_each_difference() -> None:
         "table todos should not exist yet",
         "table projects is missing",
     ]
-    assert describe_difference({"t": [["a", "int", True], ["b", "int", True]]},
-                               {"t": [["b", "int", True], ["a", "int", True]]}) == [
+    ab: Fingerprint = {"t": [["a", "int", True], ["b", "int", True]]}
+    ba: Fingerprint = {"t": [["b", "int", True], ["a", "int", True]]}
+    assert describe_difference(ab, ba) == [
         "table t: columns are in the order b, a, expected a, b"]
     assert describe_difference(expected, expected) == []
 

@@ -7,6 +7,7 @@ that compiling twice gives byte-identical files.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from dbbasic.plan.model import (
     SQL_STEPS,
@@ -32,6 +33,7 @@ def render_markdown(plan: Plan) -> str:
         f"- source: `{plan.source.file}` line {plan.source.line}",
         f"- made by: generator `{plan.generator}` version {plan.generator_version}",
         f"- hash: `{plan.hash()}`",
+        f"- expects: {_tables(plan.expects)}; leaves: {_tables(plan.leaves)}",
         "",
         "| step | kind | risk | lock | rollback |",
         "|---|---|---|---|---|",
@@ -51,6 +53,13 @@ def render_markdown(plan: Plan) -> str:
             lines += [step.description, ""]
         lines += _step_markdown(step, dialect)
     return "\n".join(lines) + "\n"
+
+
+def _tables(fingerprint: dict[str, Any]) -> str:
+    if not fingerprint:
+        return "no table it can check"
+    return ", ".join(f"`{name}` ({len(columns)} columns)" if columns is not None else f"no `{name}`"
+                     for name, columns in sorted(fingerprint.items()))
 
 
 def _risk(step: Step) -> str:

@@ -113,17 +113,18 @@ def _poll(try_once: Any, wait_seconds: float) -> bool:
 
 
 class SqliteDatabase:
-    def __init__(self, path: Path, description: str, read_only: bool = False):
+    def __init__(self, path: Path, description: str, must_exist: bool = False):
         self.dialect = Dialect.get("sqlite")
         self.path = path
         self.description = description
-        if read_only and not path.exists():
+        if must_exist and not path.exists():
             raise ConnectionFailed(f"no SQLite database at {path} for {description} yet: nothing has been applied "
                                    "there (`dbbasic apply` creates it)")
         try:
-            if read_only:
-                # Looking must not create: a typo in a path is an error, not a new empty database.
-                self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            if must_exist:
+                # Looking must not create: a typo in a path is an error, not a new empty database. (Not
+                # mode=ro: a reader must be able to roll back the journal a killed writer left behind.)
+                self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 # Autocommit mode: the runner issues BEGIN/COMMIT itself, so DDL is transactional too.
@@ -267,10 +268,10 @@ class PostgresDatabase:
         self.conn.close()
 
 
-def connect(target: ResolvedTarget, root: Path, read_only: bool = False) -> Database:
-    """Open the target; `read_only` opens an existing SQLite file only (PostgreSQL is never created)."""
+def connect(target: ResolvedTarget, root: Path, must_exist: bool = False) -> Database:
+    """Open the target; with `must_exist`, a SQLite file that is not there is an error, not created."""
     if target.dialect.name == "sqlite":
         raw = target.url[len("sqlite:///"):]
         path = Path(raw) if raw.startswith("/") else root / raw
-        return SqliteDatabase(path, target.display, read_only)
+        return SqliteDatabase(path, target.display, must_exist)
     return PostgresDatabase(target.url, target.display)

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 EventKind = Literal["plan_started", "step_started", "batch", "step_finished", "step_skipped", "step_waiting",
-                    "plan_finished", "lock_wait"]
+                    "plan_finished", "lock_wait", "warning"]
 
 
 @dataclass(frozen=True)

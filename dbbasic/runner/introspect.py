@@ -8,7 +8,6 @@ person can act on. Table names are data here: they are bound as parameters, neve
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from dbbasic.runner.connect import Database
 from dbbasic.sql.schema_state import Column, Fingerprint, normalize_type
@@ -59,8 +58,8 @@ _READERS: dict[str, Callable[[Database, list[str]], dict[str, list[Column]]]] = 
 }
 
 
-def describe_difference(expected: Mapping[str, list[list[Any]] | None],
-                        found: Mapping[str, list[list[Any]] | None]) -> list[str]:
+def describe_difference(expected: Mapping[str, list[list[str | bool]] | None],
+                        found: Mapping[str, list[list[str | bool]] | None]) -> list[str]:
     """What differs between an expected and a found fingerprint, one line per difference.
 
     Only the tables in `expected` that `found` has an entry for are compared. The list is empty exactly
@@ -79,7 +78,7 @@ def describe_difference(expected: Mapping[str, list[list[Any]] | None],
     return lines
 
 
-def _column_differences(want: list[list[Any]], have: list[list[Any]]) -> list[str]:
+def _column_differences(want: list[list[str | bool]], have: list[list[str | bool]]) -> list[str]:
     expected = {str(c[0]): (str(c[1]), bool(c[2])) for c in want}
     actual = {str(c[0]): (str(c[1]), bool(c[2])) for c in have}
     lines = []
