@@ -119,3 +119,20 @@ def test_partial_index_predicates_are_parsed_not_pasted(tmp_path: Path) -> None:
     result = api.validate(write_project(tmp_path / "bad", {"specs/data.yaml": (
         'data:\n  t:\n    fields: {id: id, s: text}\n    indexes: [{columns: s, where: "1=1; DROP TABLE t"}]\n')}))
     assert [p.code for p in result.errors] == ["index-where"]
+
+
+def test_the_fingerprint_the_generator_states_is_what_simulating_its_sql_gives(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from conftest import REPO
+
+    from dbbasic.plan.fingerprint import fingerprint_plans
+
+    for project in (REPO, REPO / "tests" / "fixtures" / "wide"):
+        specs = api.validate(project).specs
+        assert specs is not None
+        for name in specs.project.dialects:
+            plan = compile_data_model(specs.data, Dialect.get(name))
+            assert plan is not None
+            [simulated] = fingerprint_plans([replace(plan, expects={}, leaves={})])
+            assert (plan.expects, plan.leaves) == (simulated.expects, simulated.leaves)

@@ -11,6 +11,7 @@ from dbbasic.plan.model import DdlStep, Plan, Step
 from dbbasic.specs.model import DataModel, Field, Table
 from dbbasic.sql import ddl
 from dbbasic.sql.dialect import Dialect
+from dbbasic.sql.schema_state import normalize_type
 
 NAME = "schema"
 VERSION = 1
@@ -40,9 +41,17 @@ def compile_data_model(model: DataModel, dialect: Dialect) -> Plan | None:
             lock="SHARE ROW EXCLUSIVE on both tables, brief (they are new and empty)", risk="safe",
             description="Foreign keys that close a cycle of refs, added once every table exists"))
     count = len(ordered)
-    return Plan(id=PLAN_ID, task=f"Create the data model ({count} table{'s' if count != 1 else ''})",
+    plan = Plan(id=PLAN_ID, task=f"Create the data model ({count} table{'s' if count != 1 else ''})",
                 dialect=dialect.name, source=model.source, generator=NAME, generator_version=VERSION,
                 steps=tuple(steps))
+    return plan.with_fingerprints({t.name: None for t in ordered}, {t.name: _columns(t, model, dialect)
+                                                                   for t in ordered})
+
+
+def _columns(table: Table, model: DataModel, dialect: Dialect) -> list[list[str | bool]]:
+    """The table as introspection will read it: each column's type and whether it allows NULL."""
+    return [[f.name, normalize_type(dialect, dialect.column_type(ddl.column_type(dialect, f, model))),
+             not (f.required or f.name in table.primary_key)] for f in table.fields]
 
 
 def _order(model: DataModel, dialect: Dialect) -> tuple[list[Table], dict[str, list[Field]]]:

@@ -103,6 +103,16 @@ class SchemaState(Mapping[str, tuple[Column, ...]]):
     def __repr__(self) -> str:
         return f"SchemaState({self._tables!r}, unknown={sorted(self._unknown)!r})"
 
+    def updated(self, fingerprint: Mapping[str, list[list[str | bool]] | None]) -> SchemaState:
+        """This state with the tables of `fingerprint` as it says (None: dropped); they are known again."""
+        tables = dict(self.items())
+        for name, columns in fingerprint.items():
+            if columns is None:
+                tables.pop(name, None)
+            else:
+                tables[name] = tuple((str(c[0]), str(c[1]), bool(c[2])) for c in columns)
+        return SchemaState(tables, self.unknown - set(fingerprint))
+
     def fingerprint(self, tables: Iterable[str]) -> Fingerprint:
         """The expected shape of each of `tables`, JSON-ready; unknown tables are left out (never checked)."""
         return {name: [[c[0], c[1], c[2]] for c in self._tables[name]] if name in self._tables else None
