@@ -1,8 +1,8 @@
 -- dbbasic plan migrations/recount (postgres), down; generated, do not edit.
--- hash: sha256:da949d98a3fa211a568bc2bf517ca26f6e15d8a25c17465384e0bcb54bb66f21
+-- hash: sha256:bd96bf3705ad278b157567be3328bba8723466f8e31e790313ae758b7f725342
 
 -- step 2-batched
--- no down: this step cannot be undone
+UPDATE users SET todo_count = NULL;
 
 -- step 1-sql
 ALTER TABLE users DROP COLUMN todo_count;

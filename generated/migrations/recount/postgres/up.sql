@@ -1,5 +1,5 @@
 -- dbbasic plan migrations/recount (postgres), up; generated, do not edit.
--- hash: sha256:da949d98a3fa211a568bc2bf517ca26f6e15d8a25c17465384e0bcb54bb66f21
+-- hash: sha256:bd96bf3705ad278b157567be3328bba8723466f8e31e790313ae758b7f725342
 
 -- step 1-sql
 ALTER TABLE users ADD COLUMN todo_count integer;

@@ -1,8 +1,8 @@
 -- dbbasic plan migrations/recount (sqlite), down; generated, do not edit.
--- hash: sha256:d246ce39ba754ee4effdd4a392b8bd316d9bdcf2283d28567761cc981196e2d5
+-- hash: sha256:b644b42d2180874f0c5255f90921c77519e7f535a4131fa733c66db54f46fd6a
 
 -- step 2-batched
--- no down: this step cannot be undone
+UPDATE users SET todo_count = NULL;
 
 -- step 1-sql
 ALTER TABLE users DROP COLUMN todo_count;

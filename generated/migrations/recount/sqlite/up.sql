@@ -1,5 +1,5 @@
 -- dbbasic plan migrations/recount (sqlite), up; generated, do not edit.
--- hash: sha256:d246ce39ba754ee4effdd4a392b8bd316d9bdcf2283d28567761cc981196e2d5
+-- hash: sha256:b644b42d2180874f0c5255f90921c77519e7f535a4131fa733c66db54f46fd6a
 
 -- step 1-sql
 ALTER TABLE users ADD COLUMN todo_count INTEGER;
