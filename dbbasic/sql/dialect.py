@@ -32,6 +32,8 @@ class Dialect:
     """Foreign keys can only be declared in CREATE TABLE (SQLite has no ALTER TABLE ADD CONSTRAINT)."""
     url_schemes: ClassVar[tuple[str, ...]] = ()
     TYPE_MAPPING: ClassVar[dict[str, str]] = {}
+    LENGTH_FUNCTION: ClassVar[str] = "char_length"
+    """The function that counts a text's characters."""
     TABLE_EXISTS: ClassVar[str] = ""
     """A query returning a row when the table named %(name)s exists."""
     LOCKS: ClassVar[dict[str, str]] = {}
@@ -87,7 +89,8 @@ class Dialect:
 
     def column_type(self, ftype: FieldType) -> str:
         sql = self.TYPE_MAPPING[ftype.name]
-        return f"{sql}({', '.join(map(str, ftype.args))})" if ftype.args else sql
+        # A string's length is a CHECK, not a varchar(n): changing it later is then not a type change.
+        return f"{sql}({', '.join(map(str, ftype.args))})" if ftype.args and ftype.name != "string" else sql
 
     def identity_clause(self) -> str:
         """What follows the type of an `id` primary key."""
@@ -115,6 +118,8 @@ class Dialect:
         if field.type.name == "enum":
             values = ", ".join(self.literal(str(v)) for v in field.values)
             checks.append(f"{self.quote(column)} IN ({values})")
+        elif field.type.name == "string" and field.type.args:
+            checks.append(f"{self.LENGTH_FUNCTION}({self.quote(column)}) <= {int(field.type.args[0])}")
         return checks
 
     # -- SQL text ----------------------------------------------------------------------------------------
@@ -230,7 +235,7 @@ class Postgres(Dialect):
         "id": "bigint",
         "uuid": "uuid",
         "text": "text",
-        "string": "varchar",
+        "string": "text",
         "email": "text",
         "phone": "text",
         "url": "text",
@@ -284,6 +289,7 @@ class Sqlite(Dialect):
     sqlglot_name = "sqlite"
     inline_foreign_keys_only = True
     url_schemes = ("sqlite",)
+    LENGTH_FUNCTION = "length"
     TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %(name)s"
     INDEX_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %(name)s"
     # SQLite has type affinities, not types: the declared name picks the affinity, CHECKs carry the rest.
@@ -343,8 +349,6 @@ class Sqlite(Dialect):
         name = self.quote(column)
         if field.type.name == "bool":
             checks.append(f"{name} IN (0, 1)")
-        elif field.type.name == "string" and field.type.args:
-            checks.append(f"length({name}) <= {int(field.type.args[0])}")
         elif field.type.name == "json":
             checks.append(f"{name} IS NULL OR json_valid({name})")  # json_valid(NULL) is 0, not NULL
         return checks

@@ -1,5 +1,5 @@
 -- dbbasic plan schema (postgres), down; generated, do not edit.
--- hash: sha256:dd8cf9be7997f372fb186d78413c36af52a4a7c98080a3150c39632fd5097ee6
+-- hash: sha256:bdb82472cbd411d3146783a0c919ef581f66ce141d89b471b5f9852e42a098fc
 
 -- step 3-create-todos
 DROP TABLE "todos";
