@@ -17,8 +17,8 @@ from typing import Any
 
 from dbbasic.errors import PlanError, Problem, SpecError, StalePlan, UnapprovedPlan
 from dbbasic.generators.explicit import compile_explicit
+from dbbasic.generators.model_plans import compile_model_plans, model_versions
 from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
-from dbbasic.generators.schema import compile_data_model
 from dbbasic.plan import artifacts, review
 from dbbasic.plan.fingerprint import fingerprint_plans
 from dbbasic.plan.lint import lint_plan
@@ -97,17 +97,22 @@ class Compiled:
     """Every plan in every dialect, in apply order (data model first, then migrations by id)."""
     problems: list[Problem]
     """Warnings of validation, kinds not compiled yet, and lint errors as located problems."""
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The data model's versions to keep in generated/, by plan id."""
 
 
-def compile_specs(specs: Specs) -> Compiled:
-    """Compile validated specs into linted plans (no I/O)."""
+def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None) -> Compiled:
+    """Compile validated specs into linted plans (no I/O); `snapshots` are the data model's recorded
+    versions (generated/schema/**/model.json), oldest first. Raises SpecError when a change of the data
+    model cannot be compiled (a field gone without `drop: true`, ...)."""
     plans: list[Plan] = []
-    problems: list[Problem] = []
+    models, kept, problems = model_versions(specs.data, snapshots or [])
+    if any(p.level == "error" for p in problems):
+        raise SpecError(problems)
     for name in specs.project.dialects:
         dialect = Dialect.get(name)
-        schema_plan = compile_data_model(specs.data, dialect)
-        if schema_plan is not None:
-            plans.append(lint_plan(schema_plan))
+        # The data model's plans acknowledge their own drops: each was confirmed with `drop: true`.
+        plans += [lint_plan(p, allow_destructive=True) for p in compile_model_plans(models, dialect)]
         for migration in specs.migrations:
             if migration.kind == "steps":
                 plan = compile_explicit(migration, dialect)
@@ -131,7 +136,11 @@ def compile_specs(specs: Specs) -> Compiled:
     plans = [p for name in specs.project.dialects
              for p in fingerprint_plans(sorted((p for p in plans if p.dialect == name), key=lambda p: order[p.id]))]
     plans.sort(key=lambda p: (order[p.id], p.dialect))
-    return Compiled(plans, problems)
+    return Compiled(plans, problems, kept)
+
+
+def _compile(root: Path, specs: Specs) -> Compiled:
+    return compile_specs(specs, artifacts.read_snapshots(root / "generated"))
 
 
 @dataclass
@@ -145,13 +154,15 @@ class PlanResult:
 def plan(root: Path, check: bool = False) -> PlanResult:
     """Compile specs/ into generated/ (or, with check, only say what differs). Raises SpecError."""
     specs, warnings = _require_specs(root)
-    compiled = compile_specs(specs)
+    compiled = _compile(root, specs)
     generated = root / "generated"
     result = PlanResult(compiled.plans, problems=warnings + compiled.problems)
     if check:
-        result.stale = artifacts.stale_plans(generated, compiled.plans)
+        result.stale = (artifacts.stale_plans(generated, compiled.plans)
+                        + artifacts.stale_snapshots(generated, compiled.snapshots))
     else:
-        result.changes = artifacts.write_plans(generated, compiled.plans)
+        result.changes = (artifacts.write_plans(generated, compiled.plans)
+                          + artifacts.write_snapshots(generated, compiled.snapshots))
     return result
 
 
@@ -177,7 +188,7 @@ def diff(root: Path, plan_ids: Iterable[str] = ()) -> list[PlanDiff]:
     specs, _ = _require_specs(root)
     generated = root / "generated"
     result = []
-    for plan in _select(compile_specs(specs).plans, plan_ids):
+    for plan in _select(_compile(root, specs).plans, plan_ids):
         approval = review.read_approval(generated, plan.id)
         approved = approval is not None and approval.approves(plan)
         result.append(PlanDiff(plan, approved, [] if approved else review.diff_plan(plan, approval)))
@@ -187,7 +198,7 @@ def diff(root: Path, plan_ids: Iterable[str] = ()) -> list[PlanDiff]:
 def approve(root: Path, plan_ids: Iterable[str], by: str, now: datetime | None = None) -> list[review.Approval]:
     """Approve plans as they are in generated/ (which must be what the specs compile to)."""
     specs, _ = _require_specs(root)
-    compiled = compile_specs(specs)
+    compiled = _compile(root, specs)
     selected = _select(compiled.plans, plan_ids)
     generated = root / "generated"
     _refuse_stale(generated, selected)
@@ -293,7 +304,7 @@ def _plans_for(root: Path, specs: Specs, target: ResolvedTarget, plan_ids: Itera
         raise PlanError(f"target {target.display} is {dialect}, and this project compiles plans for "
                         f"{', '.join(specs.project.dialects)} only", None,
                         f"add {dialect} to `dialects:` in the project spec, then run `dbbasic plan`")
-    compiled = [p for p in compile_specs(specs).plans if p.dialect == dialect]
+    compiled = [p for p in _compile(root, specs).plans if p.dialect == dialect]
     selected = _select(compiled, plan_ids)
     generated = root / "generated"
     _refuse_stale(generated, selected)
@@ -306,8 +317,8 @@ def _refuse_unready(generated: Path, plans: list[Plan], require_approval: bool,
         if plan_state(plan, records) == "drifted":
             hint = "undo the spec edit, and write the change as a new migration"
             if plan.generator == SCHEMA_GENERATOR:
-                hint = ("this version compiles the data model only as a whole: keep `data:` as it was applied and "
-                        "write the change as an explicit migration (model diffs are compiled in a later version)")
+                hint = ("the data model's plans are compiled from generated/schema/**/model.json: restore those "
+                        "from version control; a change of `data:` becomes a new plan, it never edits an old one")
             raise PlanError(f"plan {plan.id} was applied to this database as another version; it cannot change now",
                             plan.id, hint)
         errors = [f for f in plan.findings if f.level == "error"]
@@ -347,7 +358,7 @@ def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
     """The state of every plan on `target`, and the plans the database has that the specs no longer do."""
     specs, _ = _require_specs(root)
     resolved = resolve_target(specs.project, target, root)
-    plans = [p for p in compile_specs(specs).plans if p.dialect == resolved.dialect.name]
+    plans = [p for p in _compile(root, specs).plans if p.dialect == resolved.dialect.name]
     db = connect(resolved, root, must_exist=True)  # status writes nothing, and creates nothing
     try:
         records = history.records(db)

@@ -10,12 +10,15 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dbbasic.errors import PlanError
-from dbbasic.plan.model import Plan
+from dbbasic.plan.model import Plan, canonical
 from dbbasic.plan.render import render_down_sql, render_markdown, render_up_sql
 
 PLAN_JSON = "plan.json"
+SNAPSHOT = "model.json"
+MODEL_PLAN = "schema"
 
 
 def artifacts(plan: Plan) -> dict[str, str]:
@@ -68,7 +71,7 @@ def _prune(directory: Path, generated: Path, keep_approval: bool) -> None:
     """Remove a plan id's folder once no dialect of it is left (its approval goes with it)."""
     while directory != generated and directory.is_dir():
         entries = {p.name for p in directory.iterdir()}
-        if entries - {"approval.json"} or (entries and keep_approval):
+        if entries - {"approval.json", SNAPSHOT} or (entries and keep_approval):
             return
         shutil.rmtree(directory)
         directory = directory.parent
@@ -113,3 +116,46 @@ def read_plan(generated: Path, plan_id: str, dialect: str) -> Plan:
         raise PlanError(f"plan {plan_id} ({dialect}) was edited by hand: its content does not match its hash",
                         plan_id, "run `dbbasic plan` to rewrite it from the specs, then review and approve")
     return plan
+
+
+# -- model snapshots: generated/schema/model.json, generated/schema/<n>/model.json --------------------------
+
+
+def model_plan_id(version: int) -> str:
+    """The id of the plan that brings the data model to `version` (1 creates it)."""
+    return MODEL_PLAN if version == 1 else f"{MODEL_PLAN}/{version}"
+
+
+def read_snapshots(generated: Path) -> list[dict[str, Any]]:
+    """The data model after each model plan, oldest first; gaps end the chain."""
+    snapshots = []
+    version = 1
+    while (path := generated.joinpath(*model_plan_id(version).split("/"), SNAPSHOT)).exists():
+        try:
+            snapshots.append(json.loads(path.read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise PlanError(f"{path} is not valid JSON: {exc}", model_plan_id(version),
+                            "restore it from version control: the model's history is built on it") from None
+        version += 1
+    return snapshots
+
+
+def write_snapshots(generated: Path, snapshots: dict[str, dict[str, Any]]) -> list[Change]:
+    changes = []
+    for plan_id, data in snapshots.items():
+        path = generated.joinpath(*plan_id.split("/"), SNAPSHOT)
+        text = canonical(data)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            changes.append(Change(path.relative_to(generated.parent).as_posix(), "written"))
+    return changes
+
+
+def stale_snapshots(generated: Path, snapshots: dict[str, dict[str, Any]]) -> list[Stale]:
+    found = []
+    for plan_id, data in snapshots.items():
+        path = generated.joinpath(*plan_id.split("/"), SNAPSHOT)
+        if not path.exists() or path.read_text(encoding="utf-8") != canonical(data):
+            found.append(Stale(plan_id, "-", f"{SNAPSHOT} differs from the data model it records"))
+    return found

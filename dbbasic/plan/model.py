@@ -34,6 +34,9 @@ class DdlStep:
     lock: str = ""
     risk: Risk = "safe"
     description: str = ""
+    rebuild: bool = False
+    """SQLite's table rebuild: foreign keys are not enforced while the table is replaced, and are checked
+    (`PRAGMA foreign_key_check`) before the step commits."""
 
 
 @dataclass(frozen=True)

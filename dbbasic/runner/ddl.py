@@ -53,10 +53,26 @@ def run_ddl(db: Database, plan: Plan, step: DdlStep, timeouts: Timeouts) -> int:
             for setting in db.dialect.step_settings(timeouts.lock_ms, timeouts.statement_ms):
                 db.execute(setting)
             rows = sum(db.execute(statement) for statement in step.up)
+            broken = db.query(db.dialect.REBUILD_CHECK) if step.rebuild and db.dialect.REBUILD_CHECK else []
+            if broken:
+                raise RebuildBrokeReferences(f"the rebuild leaves {len(broken)} rows whose foreign key points at "
+                                             f"nothing (first: table {broken[0][0]}, rowid {broken[0][1]})")
             history.record(db, plan, step, "applied", rows=rows)
             return rows
 
-    return with_lock_retries(db, timeouts, attempt)
+    if not step.rebuild:
+        return with_lock_retries(db, timeouts, attempt)
+    for statement in db.dialect.REBUILD_BEFORE:
+        db.execute(statement)
+    try:
+        return with_lock_retries(db, timeouts, attempt)
+    finally:
+        for statement in db.dialect.REBUILD_AFTER:
+            db.execute(statement)
+
+
+class RebuildBrokeReferences(Exception):
+    """A table rebuild would leave dangling foreign keys; it was rolled back."""
 
 
 def run_online_ddl(db: Database, plan: Plan, step: OnlineDdlStep, done: int) -> int:

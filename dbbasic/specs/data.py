@@ -30,12 +30,14 @@ class DataModelBuilder:
         self.dialects = [Dialect.get(d) for d in dialects]
         self.problems = problems
         self.entries: list[tuple[Document, JsonPath, str, dict[str, Any]]] = []
+        self.dropped: list[str] = []
         self.source: Source | None = None
 
     def add(self, doc: Document, path: JsonPath, data: dict[str, Any]) -> None:
         if self.source is None:
             self.source = Source(doc.file, doc.pos(path, key=True).line, doc.sha256)
-        self.entries += [(doc, path + (name,), name, table) for name, table in data.items()]
+        self.entries += [(doc, path + (name,), name, table) for name, table in data.items() if not table.get("drop")]
+        self.dropped += [name for name, table in data.items() if table.get("drop")]
 
     def build(self) -> DataModel:
         seen: dict[str, tuple[Document, JsonPath]] = {}
@@ -45,7 +47,7 @@ class DataModelBuilder:
         by_name = {t.name: t for t in tables}
         for (doc, path, _, _), table in zip(self.entries, tables, strict=True):
             self._check_refs(doc, path, table, by_name)
-        model = DataModel(tuple(tables), self.source)
+        model = DataModel(tuple(tables), self.source, tuple(self.dropped))
         if not any(p.level == "error" for p in self.problems):
             self._check_generated_names(model)
         return model
@@ -68,7 +70,10 @@ class DataModelBuilder:
         fields: list[Field] = []
         seen: dict[str, tuple[Document, JsonPath]] = {}
         declared_pk: list[str] = []
+        dropped = tuple(n for n, f in spec["fields"].items() if isinstance(f, dict) and f.get("drop"))
         for fname, fspec in spec["fields"].items():
+            if fname in dropped:
+                continue
             fpath = path + ("fields", fname)
             self._check_name(doc, fpath, fname, "field", seen)
             field, is_pk = self._field(doc, fpath, fname, fspec)
@@ -87,7 +92,8 @@ class DataModelBuilder:
                     path + ("fields", field.name), "id-not-key",
                     f"field '{field.name}' has type id, which is only for a table's own single-column key",
                     "use bigint for a plain number, or ref: <table> to point at another table"))
-        return Table(name, tuple(fields), primary_key, unique, indexes, spec.get("description", ""))
+        return Table(name, tuple(fields), primary_key, unique, indexes, spec.get("description", ""),
+                     spec.get("renamed_from"), dropped, doc.pos(path, key=True).line)
 
     def _primary_key(self, doc: Document, path: JsonPath, spec: dict[str, Any], fields: list[Field],
                      declared: list[str]) -> tuple[str, ...]:
@@ -158,7 +164,8 @@ class DataModelBuilder:
         field = Field(name=name, type=ftype, required=bool(spec.get("required", False)),
                       unique=bool(spec.get("unique", False)), index=bool(spec.get("index", False)),
                       default=default, values=values, ref=ref, on_delete=on_delete,
-                      description=spec.get("description", ""))
+                      description=spec.get("description", ""), renamed_from=spec.get("renamed_from"),
+                      line=doc.pos(path, key=True).line)
         return field, bool(spec.get("primary_key", False))
 
     def _type(self, doc: Document, path: JsonPath, text: str) -> FieldType:

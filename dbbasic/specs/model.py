@@ -47,7 +47,11 @@ class Field:
     values: tuple[str | int, ...] = ()
     ref: str | None = None
     on_delete: str | None = None
-    description: str = ""
+    description: str = field(default="", compare=False)
+    renamed_from: str | None = field(default=None, compare=False)
+    """A change instruction (rename, do not drop and add), not part of the model: snapshots leave it out."""
+    line: int = field(default=0, compare=False)
+    """Where the field is written, for errors found when the model is compared with its last version."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,11 @@ class Table:
     primary_key: tuple[str, ...] = ()
     unique: tuple[tuple[str, ...], ...] = ()
     indexes: tuple[Index, ...] = ()
-    description: str = ""
+    description: str = field(default="", compare=False)
+    renamed_from: str | None = field(default=None, compare=False)
+    dropped_fields: tuple[str, ...] = field(default=(), compare=False)
+    """Fields written `{drop: true}`: the author confirms their data may go."""
+    line: int = field(default=0, compare=False)
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -81,6 +89,8 @@ class Table:
 class DataModel:
     tables: tuple[Table, ...] = ()
     source: Source | None = None
+    dropped_tables: tuple[str, ...] = ()
+    """Tables written `{drop: true}`."""
 
     def table(self, name: str) -> Table | None:
         return next((t for t in self.tables if t.name == name), None)

@@ -59,8 +59,10 @@ def table_indexes(table: Table) -> list[Index]:
     return [Index((IndexColumn(f.name),)) for f in table.fields if f.index] + list(table.indexes)
 
 
-def create_table(dialect: Dialect, table: Table, model: DataModel, skip_refs: frozenset[str] = frozenset()) -> str:
-    """CREATE TABLE with its columns and constraints; refs named in `skip_refs` are added later."""
+def create_table(dialect: Dialect, table: Table, model: DataModel, skip_refs: frozenset[str] = frozenset(),
+                 name: str | None = None) -> str:
+    """CREATE TABLE with its columns and constraints; refs named in `skip_refs` are added later.
+    `name` creates it under another name (SQLite's table rebuild), constraints named as for the table."""
     q = dialect.quote
     lines = [_column(dialect, table, f, model) for f in table.fields]
     if table.primary_key:
@@ -78,7 +80,7 @@ def create_table(dialect: Dialect, table: Table, model: DataModel, skip_refs: fr
             suffix = "check" if i == 0 else f"check{i + 1}"
             lines.append(f"CONSTRAINT {q(constraint_name(dialect, table.name, [field.name], suffix))} CHECK ({check})")
     body = ",\n".join(f"  {line}" for line in lines)
-    return f"CREATE TABLE {q(table.name)} (\n{body}\n)"
+    return f"CREATE TABLE {q(name or table.name)} (\n{body}\n)"
 
 
 def _column(dialect: Dialect, table: Table, field: Field, model: DataModel) -> str:
@@ -98,11 +100,15 @@ def _column(dialect: Dialect, table: Table, field: Field, model: DataModel) -> s
 
 
 def foreign_key_clause(dialect: Dialect, table: Table, field: Field, model: DataModel) -> str:
+    name = dialect.quote(constraint_name(dialect, table.name, [field.name], "fkey"))
+    return f"CONSTRAINT {name} {foreign_key_definition(dialect, field, model)}"
+
+
+def foreign_key_definition(dialect: Dialect, field: Field, model: DataModel) -> str:
     q = dialect.quote
     target = model.table(field.ref or "")
     assert target is not None
-    sql = (f"CONSTRAINT {q(constraint_name(dialect, table.name, [field.name], 'fkey'))} "
-           f"FOREIGN KEY ({q(field.name)}) REFERENCES {q(target.name)} ({q(target.primary_key[0])})")
+    sql = f"FOREIGN KEY ({q(field.name)}) REFERENCES {q(target.name)} ({q(target.primary_key[0])})"
     if field.on_delete:
         sql += f" ON DELETE {ON_DELETE_SQL[field.on_delete]}"
     return sql
@@ -121,11 +127,12 @@ def index_name(dialect: Dialect, table: Table, index: Index) -> str:
     return index.name or constraint_name(dialect, table.name, [c.name for c in index.columns], "idx")
 
 
-def create_index(dialect: Dialect, table: Table, index: Index) -> str:
+def create_index(dialect: Dialect, table: Table, index: Index, concurrently: bool = False) -> str:
     q = dialect.quote
     cols = ", ".join(q(c.name) + (" DESC" if c.descending else "") for c in index.columns)
     unique = "UNIQUE " if index.unique else ""
-    sql = f"CREATE {unique}INDEX {q(index_name(dialect, table, index))} ON {q(table.name)} ({cols})"
+    how = "CONCURRENTLY " if concurrently else ""
+    sql = f"CREATE {unique}INDEX {how}{q(index_name(dialect, table, index))} ON {q(table.name)} ({cols})"
     if index.where:
         sql += f" WHERE {predicate(dialect, index.where)}"
     return sql
@@ -141,3 +148,84 @@ def predicate(dialect: Dialect, text: str) -> str:
         return sqlglot.condition(text, dialect=dialect.sqlglot_name).sql(dialect=dialect.sqlglot_name)
     except SqlglotError as exc:
         raise ValueError(f"not a single SQL condition: {text!r} ({exc})") from None
+
+
+# -- changes to existing tables (model diffs) ----------------------------------------------------------------
+
+
+def rename_table(dialect: Dialect, old: str, new: str) -> str:
+    return f"ALTER TABLE {dialect.quote(old)} RENAME TO {dialect.quote(new)}"
+
+
+def rename_column(dialect: Dialect, table: str, old: str, new: str) -> str:
+    q = dialect.quote
+    return f"ALTER TABLE {q(table)} RENAME COLUMN {q(old)} TO {q(new)}"
+
+
+def add_column(dialect: Dialect, table: Table, field: Field, model: DataModel, inline: bool = False) -> str:
+    """ADD COLUMN; with `inline`, its CHECKs and reference go with it (SQLite cannot add them later)."""
+    sql = f"ALTER TABLE {dialect.quote(table.name)} ADD COLUMN {_column(dialect, table, field, model)}"
+    if inline:
+        for name, check in field_checks(dialect, table, field):
+            sql += f" CONSTRAINT {dialect.quote(name)} CHECK ({check})"
+        if field.ref:
+            target = model.table(field.ref)
+            assert target is not None
+            sql += f" REFERENCES {dialect.quote(target.name)} ({dialect.quote(target.primary_key[0])})"
+            if field.on_delete:
+                sql += f" ON DELETE {ON_DELETE_SQL[field.on_delete]}"
+    return sql
+
+
+def drop_column(dialect: Dialect, table: str, column: str) -> str:
+    return f"ALTER TABLE {dialect.quote(table)} DROP COLUMN {dialect.quote(column)}"
+
+
+def field_checks(dialect: Dialect, table: Table, field: Field) -> list[tuple[str, str]]:
+    """(constraint name, condition) of the CHECKs a field carries, named as CREATE TABLE names them."""
+    return [(constraint_name(dialect, table.name, [field.name], "check" if i == 0 else f"check{i + 1}"), check)
+            for i, check in enumerate(dialect.column_checks(field.name, field))]
+
+
+def alter_column(dialect: Dialect, table: str, column: str, action: str) -> str:
+    """ALTER COLUMN with one of dbbasic's own actions (SET NOT NULL, DROP DEFAULT, TYPE ...)."""
+    return f"ALTER TABLE {dialect.quote(table)} ALTER COLUMN {dialect.quote(column)} {action}"
+
+
+def add_constraint(dialect: Dialect, table: str, name: str, definition: str, not_valid: bool = False) -> str:
+    suffix = " NOT VALID" if not_valid else ""
+    return f"ALTER TABLE {dialect.quote(table)} ADD CONSTRAINT {dialect.quote(name)} {definition}{suffix}"
+
+
+def validate_constraint(dialect: Dialect, table: str, name: str) -> str:
+    return f"ALTER TABLE {dialect.quote(table)} VALIDATE CONSTRAINT {dialect.quote(name)}"
+
+
+def drop_constraint(dialect: Dialect, table: str, name: str) -> str:
+    return f"ALTER TABLE {dialect.quote(table)} DROP CONSTRAINT IF EXISTS {dialect.quote(name)}"
+
+
+def drop_index(dialect: Dialect, name: str, concurrently: bool = False) -> str:
+    how = "CONCURRENTLY " if concurrently else ""
+    return f"DROP INDEX {how}IF EXISTS {dialect.quote(name)}"
+
+
+REBUILD_PREFIX = "dbbasic_new_"
+
+
+def rebuild_table(dialect: Dialect, old: Table, new: Table, model: DataModel, sources: dict[str, str]) -> list[str]:
+    """SQLite's table rebuild, for what its ALTER TABLE cannot do: create the new shape under a temporary
+    name, copy the rows (`sources` maps each new column to the old column it takes its values from), drop
+    the old table, rename, recreate the indexes. The runner turns foreign keys off around it and runs
+    `PRAGMA foreign_key_check` before it commits."""
+    q = dialect.quote
+    temporary = REBUILD_PREFIX + new.name
+    columns = [f.name for f in new.fields if f.name in sources]
+    return [
+        create_table(dialect, new, model, name=temporary),
+        f"INSERT INTO {q(temporary)} ({', '.join(q(c) for c in columns)}) "
+        f"SELECT {', '.join(q(sources[c]) for c in columns)} FROM {q(old.name)}",
+        f"DROP TABLE {q(old.name)}",
+        rename_table(dialect, temporary, new.name),
+        *[create_index(dialect, new, i) for i in table_indexes(new)],
+    ]

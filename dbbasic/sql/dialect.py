@@ -223,6 +223,11 @@ class Dialect:
     """A query returning a row when the index named %(name)s exists but is unusable (an interrupted build)."""
     INDEX_EXISTS: ClassVar[str] = ""
     """A query returning a row when the index named %(name)s exists."""
+    REBUILD_BEFORE: ClassVar[tuple[str, ...]] = ()
+    """Statements run outside the transaction before a table rebuild (SQLite: foreign keys off)."""
+    REBUILD_CHECK: ClassVar[str] = ""
+    """A query, run in the rebuild's transaction, returning a row per foreign key the rebuild broke."""
+    REBUILD_AFTER: ClassVar[tuple[str, ...]] = ()
 
 
 class Postgres(Dialect):
@@ -292,6 +297,11 @@ class Sqlite(Dialect):
     LENGTH_FUNCTION = "length"
     TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %(name)s"
     INDEX_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %(name)s"
+    # From SQLite's ALTER TABLE documentation: foreign keys off (only possible outside a transaction) so
+    # that dropping the old table neither fails nor cascades, then checked before the commit.
+    REBUILD_BEFORE = ("PRAGMA foreign_keys = OFF",)
+    REBUILD_CHECK = "PRAGMA foreign_key_check"
+    REBUILD_AFTER = ("PRAGMA foreign_keys = ON",)
     # SQLite has type affinities, not types: the declared name picks the affinity, CHECKs carry the rest.
     TYPE_MAPPING = {
         "id": "INTEGER",

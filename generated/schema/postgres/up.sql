@@ -1,5 +1,5 @@
 -- dbbasic plan schema (postgres), up; generated, do not edit.
--- hash: sha256:bdb82472cbd411d3146783a0c919ef581f66ce141d89b471b5f9852e42a098fc
+-- hash: sha256:1218dacf6198a94263bf56785a8e08f7ce8d3d87141dfed71027093996f5f27d
 
 -- step 1-create-users
 CREATE TABLE "users" (

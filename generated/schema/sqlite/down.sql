@@ -1,5 +1,5 @@
 -- dbbasic plan schema (sqlite), down; generated, do not edit.
--- hash: sha256:cbd48e3ceac7092e78148890da9f2669bedebcb3dbf860e35125330eee0e5894
+-- hash: sha256:dffb813bc087a12ddf22c0b26f69f12fd7668bbf339400bb147e64b87492c5bd
 
 -- step 3-create-todos
 DROP TABLE "todos";

@@ -1,5 +1,5 @@
 -- dbbasic plan migrations/recount (postgres), up; generated, do not edit.
--- hash: sha256:bd96bf3705ad278b157567be3328bba8723466f8e31e790313ae758b7f725342
+-- hash: sha256:d63e030e9ccbb09e622743c998c413ff3f639c513773dd9c2e18f7e4584717fe
 
 -- step 1-sql
 ALTER TABLE users ADD COLUMN todo_count integer;

@@ -1,5 +1,5 @@
 -- dbbasic plan migrations/recount (sqlite), up; generated, do not edit.
--- hash: sha256:b644b42d2180874f0c5255f90921c77519e7f535a4131fa733c66db54f46fd6a
+-- hash: sha256:f93faca2e309a345ed89bdb7f47dc8a097e67509683a48b3d20853b4f97bb75e
 
 -- step 1-sql
 ALTER TABLE users ADD COLUMN todo_count INTEGER;
