@@ -18,6 +18,7 @@ from typing import Any
 from dbbasic.errors import PlanError, Problem, SpecError, StalePlan, UnapprovedPlan
 from dbbasic.generators.explicit import compile_explicit
 from dbbasic.generators.model_plans import compile_model_plans, model_versions
+from dbbasic.generators.patterns import compile_pattern
 from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
 from dbbasic.plan import artifacts, review
 from dbbasic.plan.fingerprint import fingerprint_plans
@@ -39,7 +40,6 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 
 # Kinds that validate today and are compiled by generators still to come; plan says so instead of guessing.
 _NOT_COMPILED = {
-    "pattern": "pattern migrations are compiled by the pattern library, not in this version",
     "specification": "free-text migrations need the LLM planner, not in this version",
     "move": "engine moves are compiled by the engine-move generator, not in this version",
 }
@@ -81,6 +81,11 @@ def validate(root: Path) -> Validation:
     if any(p.level == "error" for p in problems):
         return Validation(None, sorted(problems))
     specs, found = validate_documents(documents, root)
+    if specs is not None:
+        try:  # what only compiling finds: a model change without `drop: true`, a pattern's parameters
+            _compile(root, specs)
+        except SpecError as exc:
+            return Validation(None, sorted(problems + found + exc.problems))
     return Validation(specs, sorted(problems + found))
 
 
@@ -109,14 +114,28 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None) -
     models, kept, problems = model_versions(specs.data, snapshots or [])
     if any(p.level == "error" for p in problems):
         raise SpecError(problems)
+    pattern_problems: list[Problem] = []
+    indexed = specs.data.indexed_columns()
     for name in specs.project.dialects:
         dialect = Dialect.get(name)
         # The data model's plans acknowledge their own drops: each was confirmed with `drop: true`.
-        plans += [lint_plan(p, allow_destructive=True) for p in compile_model_plans(models, dialect)]
+        for model, model_plan in zip(models, compile_model_plans(models, dialect), strict=True):
+            # Drops were confirmed with `drop: true`; other rules by the tables' `lint: {ignore: ...}`.
+            ignore = {code: reason for table in model.tables for code, reason in table.lint_ignore.items()}
+            plans.append(lint_plan(model_plan, allow_destructive=True, ignore=ignore, indexed=indexed))
         for migration in specs.migrations:
-            if migration.kind == "steps":
-                plan = compile_explicit(migration, dialect)
-                plans.append(lint_plan(plan, migration.allow_destructive, migration.lint_ignore))
+            try:
+                plan = (compile_explicit(migration, dialect) if migration.kind == "steps"
+                        else compile_pattern(migration, specs.data, dialect) if migration.kind == "pattern"
+                        else None)
+            except SpecError as exc:  # one bad pattern should not hide the next: report them together
+                pattern_problems += [p for p in exc.problems if p not in pattern_problems]
+                continue
+            if plan is not None:
+                plans.append(lint_plan(plan, migration.allow_destructive, migration.lint_ignore,
+                                       indexed=indexed))
+    if pattern_problems:
+        raise SpecError(pattern_problems)
     for migration in specs.migrations:
         if migration.kind in _NOT_COMPILED:
             problems.append(Problem(migration.source.file, migration.source.line, 1, "warning", "not-compiled",

@@ -34,6 +34,7 @@ data:
 V2 = """
 data:
   users:
+    lint: {ignore: {changing-column-type: "a test table of two rows"}}
     fields:
       id: id
       email: {type: email, required: true, unique: true}

@@ -93,7 +93,8 @@ class DataModelBuilder:
                     f"field '{field.name}' has type id, which is only for a table's own single-column key",
                     "use bigint for a plain number, or ref: <table> to point at another table"))
         return Table(name, tuple(fields), primary_key, unique, indexes, spec.get("description", ""),
-                     spec.get("renamed_from"), dropped, doc.pos(path, key=True).line)
+                     spec.get("renamed_from"), dropped, doc.pos(path, key=True).line,
+                     dict(spec.get("lint", {}).get("ignore", {})))
 
     def _primary_key(self, doc: Document, path: JsonPath, spec: dict[str, Any], fields: list[Field],
                      declared: list[str]) -> tuple[str, ...]:

@@ -80,6 +80,8 @@ class Table:
     dropped_fields: tuple[str, ...] = field(default=(), compare=False)
     """Fields written `{drop: true}`: the author confirms their data may go."""
     line: int = field(default=0, compare=False)
+    lint_ignore: dict[str, str] = field(default_factory=dict, compare=False)
+    """Lint rules the table's changes may break, by code, with the reason."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -94,6 +96,16 @@ class DataModel:
 
     def table(self, name: str) -> Table | None:
         return next((t for t in self.tables if t.name == name), None)
+
+    def indexed_columns(self) -> frozenset[tuple[str, str]]:
+        """(table, column) of every column that leads an index: keys, unique fields, indexes."""
+        found = set()
+        for table in self.tables:
+            leads = [table.primary_key[:1], *[g[:1] for g in table.unique]]
+            leads += [(i.columns[0].name,) for i in table.indexes] + [(f.name,) for f in table.fields
+                                                                       if f.unique or f.index]
+            found |= {(table.name, lead[0]) for lead in leads if lead}
+        return frozenset(found)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from dbbasic.specs.model import DataModel, Field, FieldType, Index, IndexColumn, Source, Table
 
-_NOT_SHAPE = ("description", "renamed_from", "dropped_fields")
+_NOT_SHAPE = ("description", "renamed_from", "dropped_fields", "lint_ignore")
 
 
 def model_to_json(model: DataModel) -> dict[str, Any]:
@@ -32,6 +32,7 @@ def _table(table: Table) -> dict[str, Any]:
         "renamed_from": table.renamed_from,
         "fields": [_field(f) for f in table.fields],
         "dropped_fields": list(table.dropped_fields),
+        "lint_ignore": dict(table.lint_ignore),
         "primary_key": list(table.primary_key),
         "unique": [list(group) for group in table.unique],
         "indexes": [{"columns": [[c.name, c.descending] for c in i.columns], "unique": i.unique, "name": i.name,
@@ -56,5 +57,5 @@ def model_from_json(data: dict[str, Any], source: Source | None = None) -> DataM
                         for i in t["indexes"])
         tables.append(Table(t["name"], fields, tuple(t["primary_key"]), tuple(tuple(g) for g in t["unique"]),
                             indexes, t.get("description", ""), t.get("renamed_from"),
-                            tuple(t.get("dropped_fields", ()))))
+                            tuple(t.get("dropped_fields", ())), lint_ignore=dict(t.get("lint_ignore", {}))))
     return DataModel(tuple(tables), source, tuple(data.get("dropped_tables", ())))

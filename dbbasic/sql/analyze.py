@@ -87,8 +87,10 @@ def _create_effect(tokens: list[tuple[str, str]]) -> Effect | None:
 def _alter_effect(tree: exp.Alter, tables: tuple[str, ...]) -> Effect:
     lock, risk, destroys = "brief", "safe", ""
     for action in tree.args.get("actions") or []:
-        if isinstance(action, exp.Drop):
+        if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "COLUMN":
             risk, destroys = "destructive", f"drops column {_names(action)} of {tree.this.name}"
+        elif isinstance(action, exp.Drop):
+            risk = "caution" if risk == "safe" else risk  # a constraint: no data goes, a guarantee does
         elif _holds_table(action, not_valid=bool(tree.args.get("not_valid"))):
             lock, risk = "exclusive", "caution" if risk == "safe" else risk
     return Effect(lock, risk, destroys, tables)

@@ -3,10 +3,13 @@
 Problem: `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY` and `VACUUM` fail with "cannot run
 inside a transaction block" on PostgreSQL, so the step fails every time it is applied.
 
+Squawk's `ban-concurrent-index-creation-in-transaction`; dbbasic also reports `VACUUM`, `REINDEX ...
+CONCURRENTLY` and `CREATE/DROP DATABASE`.
+
 Solution: put the statement in a step of its own with `transactional: false`; the runner then runs
 it outside a transaction. Such a step can stop half-way: an interrupted `CREATE INDEX CONCURRENTLY`
-leaves an INVALID index behind, which `IF NOT EXISTS` would then keep. Until the runner rebuilds
-invalid indexes itself, put `DROP INDEX CONCURRENTLY IF EXISTS <name>` in a step before it.
+leaves an INVALID index behind; the runner drops it and builds the index again on the next apply
+(which is why the index needs a name).
 """
 
 from __future__ import annotations

@@ -1,0 +1,167 @@
+"""What every pattern needs: its parameters read and checked with located errors, and numbered steps
+that carry the lock and risk of their statements (as generators/explicit.py and model_diff.py state them).
+
+A parameter error is a `SpecError` located at the migration's `pattern:` key (its file and line), with
+a hint that shows the pattern's usage, so an author sees it as any other spec error.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, NoReturn, cast
+
+from sqlglot import exp
+
+from dbbasic.errors import Problem, SpecError
+from dbbasic.plan.model import BatchedStep, CheckStep, DdlStep, OnlineDdlStep, Risk, Step
+from dbbasic.specs.model import DataModel, Field, Migration, Table
+from dbbasic.sql import ddl
+from dbbasic.sql.analyze import combine, statement_effect
+from dbbasic.sql.dialect import Dialect
+
+TEXT_TYPES = ("text", "string")
+"""Semantic types of free text."""
+KEY_TYPES = ("id", "int", "bigint", "text", "string", "email", "phone", "url", "uuid")
+"""Semantic types of a key a batched step can walk (the runner walks integer, text and uuid keys)."""
+
+
+def fail(migration: Migration, code: str, message: str, hint: str) -> NoReturn:
+    """Stop compiling: one problem, located where the migration is written."""
+    where = migration.source
+    raise SpecError([Problem(where.file, where.line, 1, "error", code, f"migration '{migration.id}': {message}",
+                             hint)])
+
+
+def choices(word: str, names: list[str], what: str) -> str:
+    """The start of a hint: the closest name, if one is close, then every name."""
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    mean = f"did you mean '{close[0]}'? " if close else ""
+    return mean + (f"{what}: {', '.join(sorted(names))}; " if names else f"there are no {what}; ")
+
+
+class Parameters:
+    """The parameters of one pattern migration, read with the pattern's usage at hand for every hint."""
+
+    def __init__(self, migration: Migration, usage: str, takes: tuple[str, ...], options: tuple[str, ...]):
+        self.migration = migration
+        self.usage = usage
+        self.spec = migration.options
+        name = self.spec.get("pattern")
+        for key in ("field", "fields"):
+            if key in self.spec and key not in takes:
+                self.fail("pattern-parameter", f"pattern {name} takes no `{key}:`", f"usage: {usage}")
+        given = self.spec.get("options", {})
+        if not isinstance(given, dict):
+            self.fail("pattern-parameter", f"`options:` of pattern {name} must be a mapping", f"usage: {usage}")
+        unknown = sorted(set(given) - set(options))
+        if unknown:
+            self.fail("pattern-parameter", f"pattern {name} has no option `{unknown[0]}`",
+                      choices(str(unknown[0]), list(options), "its options") + f"usage: {usage}")
+        self.options: dict[str, Any] = given
+
+    def fail(self, code: str, message: str, hint: str) -> NoReturn:
+        fail(self.migration, code, message, hint)
+
+    def table(self, model: DataModel) -> Table:
+        """The table named by `model:`."""
+        name = self.spec.get("model")
+        if not isinstance(name, str) or not name:
+            self.fail("pattern-parameter", f"pattern {self.spec.get('pattern')} needs `model:`, the table it "
+                      "applies to", f"usage: {self.usage}")
+        table = model.table(name)
+        if table is None:
+            self.fail("unknown-model", f"model '{name}' is not in the data model",
+                      choices(name, [t.name for t in model.tables], "tables") + f"usage: {self.usage}")
+        return table
+
+    def field(self, table: Table, types: tuple[str, ...]) -> Field:
+        """The field named by `field:`, of one of the semantic `types`."""
+        name = self.spec.get("field")
+        if not isinstance(name, str) or not name:
+            self.fail("pattern-parameter", f"pattern {self.spec.get('pattern')} needs `field:`, the field of "
+                      f"'{table.name}' it applies to", f"usage: {self.usage}")
+        field = table.field(name)
+        if field is None:
+            self.fail("unknown-field", f"'{name}' is not a field of '{table.name}'",
+                      choices(name, [f.name for f in table.fields], f"fields of '{table.name}'")
+                      + f"usage: {self.usage}")
+        if field.ref is not None or field.type.name not in types:
+            fields = [f.name for f in table.fields if f.ref is None and f.type.name in types]
+            what = f"a reference to {field.ref}" if field.ref else f"of type {field.type}"
+            self.fail("field-type", f"field '{table.name}.{name}' is {what}; pattern {self.spec.get('pattern')} "
+                      f"takes a field of type {' or '.join(types)}",
+                      (f"fields of '{table.name}' that fit: {', '.join(fields)}; " if fields else "")
+                      + f"usage: {self.usage}")
+        return field
+
+    def name(self, dialect: Dialect, key: str, default: str) -> str:
+        """A name given in `options:` (a column, a view), or its default; plain, and short enough to be kept
+        whole (PostgreSQL silently cuts names past 63 bytes)."""
+        value = self.options.get(key, default)
+        if not isinstance(value, str) or not value.strip() or value != value.strip() or any(
+                ord(c) < 32 or ord(c) == 127 for c in value):
+            self.fail("pattern-parameter", f"option `{key}` must be a name, not {value!r}", f"usage: {self.usage}")
+        if value.lower().startswith("dbbasic_"):
+            self.fail("reserved-name", f"'{value}' starts with 'dbbasic_', which is reserved for dbbasic's own "
+                      "tables", f"pick another name in `options: {{{key}: ...}}`")
+        limit = dialect.max_identifier_bytes
+        if limit and len(value.encode()) > limit:
+            self.fail("name-too-long", f"the name '{value}' is {len(value.encode())} bytes; {dialect.name} keeps "
+                      f"only {limit} and would silently cut it", f"give a shorter one: `options: {{{key}: ...}}`")
+        return value
+
+    def new_column(self, table: Table, name: str) -> None:
+        """Refuse a column the table already has (SQLite compares names ignoring case): the plan's ADD COLUMN
+        would fail."""
+        taken = next((f.name for f in table.fields if f.name.casefold() == name.casefold()), None)
+        if taken is not None:
+            self.fail("name-taken", f"'{table.name}' already has a field '{taken}'",
+                      f"pick another name in `options:`; usage: {self.usage}")
+
+    def new_relation(self, dialect: Dialect, model: DataModel, name: str, what: str) -> None:
+        """Refuse a view or index name that a table, key or index of the data model already uses (they share
+        one namespace; SQLite compares names ignoring case)."""
+        for table in model.tables:
+            for taken, owner in ddl.relation_names(dialect, table):
+                if taken.casefold() == name.casefold():
+                    self.fail("name-taken", f"the {what} '{name}' would take the name of {owner}",
+                              f"pick another name in `options:`; usage: {self.usage}")
+
+
+def bound(dialect: Dialect, name: str) -> str:
+    """A batch bound (`after`, `upto`) as the dialect writes a named placeholder: `%(after)s` on PostgreSQL,
+    `:after` on SQLite, as explicit batched steps translated by sqlglot have them (the runner takes both),
+    so that the statement parses and the schema simulation can follow it."""
+    return str(exp.Placeholder(this=name).sql(dialect=dialect.sqlglot_name))
+
+
+def builds_indexes_online(dialect: Dialect) -> bool:
+    """Whether the dialect builds an index without blocking writes (PostgreSQL's CONCURRENTLY), which runs
+    outside a transaction: only such a dialect can leave an INVALID index behind, so it says how to find one."""
+    return bool(dialect.INVALID_INDEX)
+
+
+class Steps:
+    """Numbered steps (`1-add-...`, `2-...`), each with the lock and risk of its statements."""
+
+    def __init__(self, dialect: Dialect):
+        self.dialect = dialect
+        self.steps: list[Step] = []
+
+    def _id(self, name: str) -> str:
+        return f"{len(self.steps) + 1}-{name}"
+
+    def ddl(self, name: str, up: list[str], down: list[str], description: str, online: bool = False) -> None:
+        lock, risk = combine([statement_effect(self.dialect, s) for s in up])
+        kind = OnlineDdlStep if online else DdlStep
+        self.steps.append(kind(self._id(name), tuple(up), tuple(down), self.dialect.LOCKS[lock], cast(Risk, risk),
+                               description))
+
+    def batched(self, name: str, table: str, key: str, up: list[str], down: list[str], description: str) -> None:
+        _, risk = combine([statement_effect(self.dialect, s) for s in up])
+        self.steps.append(BatchedStep(self._id(name), table, key, tuple(up), down=tuple(down),
+                                      lock=self.dialect.LOCKS["rows"] + ", one batch at a time",
+                                      risk=cast(Risk, risk), description=description))
+
+    def check(self, name: str, sql: str, expect: Any, description: str) -> None:
+        self.steps.append(CheckStep(self._id(name), sql, expect, description))
