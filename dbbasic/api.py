@@ -22,14 +22,14 @@ from dbbasic.generators.patterns import compile_pattern
 from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
 from dbbasic.plan import artifacts, review
 from dbbasic.plan.fingerprint import fingerprint_plans
-from dbbasic.plan.lint import lint_plan
+from dbbasic.plan.lint import lint_context, lint_plan, rewrite_on_large_table
 from dbbasic.plan.model import Plan
 from dbbasic.runner import history
 from dbbasic.runner.apply import RunOptions, StepResult, apply_plan, live_records, plan_state
 from dbbasic.runner.connect import Database, ResolvedTarget, connect, holder_info, resolve_target
 from dbbasic.runner.ddl import Timeouts
 from dbbasic.runner.events import Emit, Event, ignore
-from dbbasic.runner.introspect import describe_difference, live_fingerprint
+from dbbasic.runner.introspect import describe_difference, live_fingerprint, table_rows
 from dbbasic.runner.rollback import rollback_plan
 from dbbasic.specs.loader import Document, load_file
 from dbbasic.specs.model import Specs
@@ -262,10 +262,26 @@ def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: boo
         for plan in pending:
             if plan_state(plan, records) == "pending":  # a plan resumed half-way finds a schema half-way
                 _check_schema(db, plan, plan.expects, force, emit, "expects")
+            _check_table_sizes(db, plan, force)
             steps += apply_plan(db, plan, options)
             if not dry_run:
                 _check_schema(db, plan, plan.leaves, True, emit, "leaves")
         return ApplyResult(resolved.display, resolved.dialect.name, steps)
+
+
+def _check_table_sizes(db: Database, plan: Plan, force: bool) -> None:
+    """The linter's size rule, now that the target's table sizes are known: a statement that holds a
+    whole large table is refused here, though it compiled without the sizes (unless silenced, or --force)."""
+    if force or any(f.rule == rewrite_on_large_table.CODE and f.level == "info" for f in plan.findings):
+        return
+    sizes = table_rows(db, plan.expects)
+    if not sizes:
+        return
+    context = lint_context(plan, allow_destructive=True, table_rows=sizes)
+    found = [f for step in plan.steps for f in rewrite_on_large_table.check(step, context) if f.level == "error"]
+    if found:
+        raise PlanError(f"plan {plan.id}, step {found[0].step}: {found[0].message}", plan.id,
+                        f"{found[0].help} (`lint: {{ignore: {{{rewrite_on_large_table.CODE}: ...}}}}`, or --force)")
 
 
 def _check_schema(db: Database, plan: Plan, expected: dict[str, Any], force: bool, emit: Emit, what: str) -> None:

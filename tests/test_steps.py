@@ -145,3 +145,32 @@ def test_a_ddl_step_backs_off_while_a_lock_is_held_then_goes_through(tmp_path: P
         assert [s.status for s in result.steps] == ["applied"]
     finally:
         holder.close()
+
+
+def test_a_rewrite_of_a_large_table_is_refused_once_the_target_says_it_is_large(tmp_path: Path,
+                                                                               pg_url: str) -> None:
+    from dbbasic.errors import PlanError
+
+    root = write_project(tmp_path / "p", {
+        "specs/data.yaml": "data:\n  events:\n    fields: {id: id, n: int}\n",
+        "specs/migrations/m.yaml": """
+            migration:
+              task: widen n
+              steps:
+                - sql: ALTER TABLE events ALTER COLUMN n TYPE bigint
+                  down: ALTER TABLE events ALTER COLUMN n TYPE integer
+              lint: {ignore: {changing-column-type: "checked against the table's size at apply time"}}
+            """})
+    api.plan(root)
+    api.apply(root, pg_url, ["schema"], require_approval=False)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO events (n) SELECT 1 FROM generate_series(1, 150000)")
+        conn.execute("ANALYZE events")
+    with pytest.raises(PlanError, match="rewrite-on-large-table|150,000|ACCESS EXCLUSIVE") as refused:
+        api.apply(root, pg_url, require_approval=False)
+    assert "--force" in refused.value.hint
+    assert query(pg_url, root, "SELECT data_type FROM information_schema.columns WHERE table_name = 'events' "
+                               "AND column_name = 'n'") == [("integer",)]
+    api.apply(root, pg_url, require_approval=False, force=True)  # a maintenance window
+    assert query(pg_url, root, "SELECT data_type FROM information_schema.columns WHERE table_name = 'events' "
+                               "AND column_name = 'n'") == [("bigint",)]

@@ -102,3 +102,11 @@ def _column_differences(want: list[list[str | bool]], have: list[list[str | bool
 
 def _show(type_sql: str) -> str:
     return type_sql or "untyped"
+
+
+def table_rows(db: Database, tables: Iterable[str]) -> dict[str, int]:
+    """The database's own estimate of each table's rows, where it keeps one (never a full count)."""
+    names = sorted(set(tables))
+    if not db.dialect.TABLE_ROWS or not names:
+        return {}
+    return {str(name): int(rows) for name, rows in db.query(db.dialect.TABLE_ROWS, {"names": names})}

@@ -223,6 +223,9 @@ class Dialect:
     """A query returning a row when the index named %(name)s exists but is unusable (an interrupted build)."""
     INDEX_EXISTS: ClassVar[str] = ""
     """A query returning a row when the index named %(name)s exists."""
+    TABLE_ROWS: ClassVar[str] = ""
+    """A query of (table, estimated rows) for the tables named in %(names)s, when the database keeps
+    estimates (PostgreSQL's `reltuples`); SQLite keeps none, and counting would read every table."""
     REBUILD_BEFORE: ClassVar[tuple[str, ...]] = ()
     """Statements run outside the transaction before a table rebuild (SQLite: foreign keys off)."""
     REBUILD_CHECK: ClassVar[str] = ""
@@ -271,6 +274,8 @@ class Postgres(Dialect):
                      "AND NOT i.indisvalid")
     INDEX_EXISTS = ("SELECT 1 FROM pg_class WHERE relname = %(name)s AND relkind = 'i' "
                     "AND relnamespace = current_schema()::regnamespace")
+    TABLE_ROWS = ("SELECT relname, reltuples::bigint FROM pg_class WHERE relname = ANY(%(names)s) "
+                  "AND relkind IN ('r', 'p') AND relnamespace = current_schema()::regnamespace AND reltuples >= 0")
 
     def step_settings(self, lock_timeout_ms: int, statement_timeout_ms: int) -> list[str]:
         return [f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}",
