@@ -151,7 +151,7 @@ def _run(db: Database, plan: Plan, step: Step, record: history.StepRecord | None
             rows = _run_check(db, plan, step)
         elif isinstance(step, OnlineDdlStep):
             done = int(record.checkpoint) if record and record.checkpoint else 0
-            rows = run_online_ddl(db, plan, step, done)
+            rows = run_online_ddl(db, plan, step, done, options.timeouts)
         else:
             rows = run_ddl(db, plan, step, options.timeouts)
     except ApplyError:

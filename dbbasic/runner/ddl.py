@@ -9,6 +9,7 @@ that an interrupted `CREATE INDEX CONCURRENTLY` left INVALID.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable
@@ -75,19 +76,32 @@ class RebuildBrokeReferences(Exception):
     """A table rebuild would leave dangling foreign keys; it was rolled back."""
 
 
-def run_online_ddl(db: Database, plan: Plan, step: OnlineDdlStep, done: int) -> int:
-    """Run the statements after the first `done` (those already ran before an interruption)."""
-    for n, statement in enumerate(step.up[done:], start=done + 1):
-        index = concurrent_index_name(db, statement)
-        if index and db.dialect.INVALID_INDEX and db.query(db.dialect.INVALID_INDEX, {"name": index}):
-            db.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {db.dialect.quote(index)}")
-        # An index built before an interruption (after the build, before its history row) is not built twice.
-        if not (index and db.query(db.dialect.INDEX_EXISTS, {"name": index})):
-            db.execute(statement)
-        with db.transaction():
-            status = "applied" if n == len(step.up) else "running"
-            history.record(db, plan, step, status, checkpoint=str(n))
+def run_online_ddl(db: Database, plan: Plan, step: OnlineDdlStep, done: int, timeouts: Timeouts) -> int:
+    """Run the statements after the first `done` (those already ran before an interruption), each under
+    the lock timeout (no statement timeout: a concurrent index build on a big table is long by nature)."""
+    settings = db.dialect.session_lock_timeout(timeouts.lock_ms)
+    try:
+        for n, statement in enumerate(step.up[done:], start=done + 1):
+            with_lock_retries(db, timeouts, functools.partial(_online_statement, db, statement, settings))
+            with db.transaction():
+                status = "applied" if n == len(step.up) else "running"
+                history.record(db, plan, step, status, checkpoint=str(n))
+    finally:
+        if settings:
+            db.execute(db.dialect.RESET_LOCK_TIMEOUT)
     return 0
+
+
+def _online_statement(db: Database, statement: str, settings: list[str]) -> None:
+    for setting in settings:
+        db.execute(setting)
+    index = concurrent_index_name(db, statement)
+    # An interrupted or lock-timed-out build leaves the index INVALID: drop it, then build it again.
+    if index and db.dialect.INVALID_INDEX and db.query(db.dialect.INVALID_INDEX, {"name": index}):
+        db.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {db.dialect.quote(index)}")
+    # An index built before an interruption (after the build, before its history row) is not built twice.
+    if not (index and db.query(db.dialect.INDEX_EXISTS, {"name": index})):
+        db.execute(statement)
 
 
 def concurrent_index_name(db: Database, statement: str) -> str | None:
