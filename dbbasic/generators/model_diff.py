@@ -138,7 +138,7 @@ def _change_sqlite_table(steps: _Steps, before: Table, after: Table, old: DataMo
     added = [f for f in after.fields if before.field(f.name) is None]
     same = replace(after, fields=tuple(f for f in after.fields if before.field(f.name) is not None),
                    indexes=before.indexes)
-    simple = same == replace(before, indexes=before.indexes) and all(_sqlite_can_add(dialect, f) for f in added)
+    simple = same == before and all(_sqlite_can_add(dialect, f) for f in added)
     if simple:  # only new plain columns and index changes: ALTER TABLE is enough
         for field in added:
             steps.add(f"add-{after.name}.{field.name}", [ddl.add_column(dialect, after, field, new, inline=True)],

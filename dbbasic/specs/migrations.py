@@ -20,8 +20,6 @@ from dbbasic.specs.model import (
     CopyStepSpec,
     DataModel,
     DialectSql,
-    Field,
-    FieldType,
     ManualStepSpec,
     Migration,
     MigrationKind,
@@ -40,7 +38,6 @@ _BOUND = re.compile(r"%\((after|upto)\)s")
 PLAN_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$")
 STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # The runner owns the transaction of each step; one of these inside a step would commit half of it.
-_NO_FIELD = Field("", FieldType("text"))
 _TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "ABORT"}
 
 
@@ -167,7 +164,7 @@ class MigrationBuilder:
         if copy["key"] not in columns:
             self.problems.append(doc.problem(where + ("key",), "copy-key", f"the key '{copy['key']}' is not among "
                                              "the copied columns", "add it to `columns:`; the key orders the copy"))
-        elif copy["key"] not in into.primary_key and not (into.field(copy["key"]) or _NO_FIELD).unique:
+        elif copy["key"] not in into.primary_key and not getattr(into.field(copy["key"]), "unique", False):
             self.problems.append(doc.problem(where + ("key",), "copy-key", f"'{copy['key']}' is not unique in "
                                              f"'{into.name}': rows sharing a key could be copied twice or lost",
                                              "copy by the primary key or a unique field"))

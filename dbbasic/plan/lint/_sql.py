@@ -82,6 +82,16 @@ def existing_alter(context: LintContext, statement: str) -> tuple[str, list[exp.
     return None if found is None or found[0] in context.created_tables else found
 
 
+def altered(step: Step, context: LintContext) -> Iterator[tuple[str, str, exp.Expression]]:
+    """(statement, table, action) for each action of each ALTER TABLE of an existing table in the step:
+    what most PostgreSQL lock rules walk."""
+    for statement in ddl_statements(step):
+        found = existing_alter(context, statement)
+        if found is not None:
+            for action in found[1]:
+                yield statement, found[0], action
+
+
 def not_valid(context: LintContext, statement: str) -> bool:
     tree = context.dialect.parse(statement)
     return bool(tree is not None and tree.args.get("not_valid"))

@@ -36,14 +36,12 @@ def check(step: Step, context: LintContext) -> list[Finding]:
     if context.dialect.name != "postgres":
         return []
     findings = []
-    for statement in _sql.ddl_statements(step):
-        found = _sql.existing_alter(context, statement)
-        for action in found[1] if found else []:
-            what = _rewrites(action) if isinstance(action, exp.ColumnDef) else ""
-            if found and what:
-                findings.append(Finding(step.id, CODE, LEVEL, f"adding `{action.name}` {what} rewrites `{found[0]}` "
-                                        "under an ACCESS EXCLUSIVE lock: reads and writes wait until every row "
-                                        "is written", HELP))
+    for _, table, action in _sql.altered(step, context):
+        what = _rewrites(action) if isinstance(action, exp.ColumnDef) else ""
+        if what:
+            findings.append(Finding(step.id, CODE, LEVEL, f"adding `{action.name}` {what} rewrites `{table}` "
+                                    "under an ACCESS EXCLUSIVE lock: reads and writes wait until every row "
+                                    "is written", HELP))
     return findings
 
 

@@ -33,26 +33,21 @@ def check(step: Step, context: LintContext) -> list[Finding]:
     if context.dialect.name != "postgres":
         return []
     findings = []
-    for statement in _sql.ddl_statements(step):
-        found = _sql.existing_alter(context, statement)
-        if found is None:
-            continue
-        table, actions = found
-        for action in actions:
-            if isinstance(action, exp.ColumnDef):
-                refs = [k for k in _sql.column_constraints(action) if isinstance(k, exp.Reference)]
-                findings += [Finding(step.id, CODE, LEVEL, f"adding `{action.name}` with a reference to "
-                                     f"`{_target(ref)}` checks every row of `{table}` while writes to both "
-                                     "tables wait", "add the column first, then the foreign key NOT VALID, and "
-                                     "VALIDATE CONSTRAINT it in a later step") for ref in refs]
-            elif not _sql.not_valid(context, statement):
-                for name, definition in _sql.constraints(action):
-                    if isinstance(definition, exp.ForeignKey):
-                        label = f"the foreign key `{name}`" if name else "a foreign key"
-                        findings.append(Finding(
-                            step.id, CODE, LEVEL, f"adding {label} checks every row of `{table}` under SHARE ROW "
-                            f"EXCLUSIVE locks on `{table}` and `{_target(definition.args.get('reference'))}`: "
-                            "writes to both wait until it is done", HELP))
+    for statement, table, action in _sql.altered(step, context):
+        if isinstance(action, exp.ColumnDef):
+            refs = [k for k in _sql.column_constraints(action) if isinstance(k, exp.Reference)]
+            findings += [Finding(step.id, CODE, LEVEL, f"adding `{action.name}` with a reference to "
+                                 f"`{_target(ref)}` checks every row of `{table}` while writes to both "
+                                 "tables wait", "add the column first, then the foreign key NOT VALID, and "
+                                 "VALIDATE CONSTRAINT it in a later step") for ref in refs]
+        elif not _sql.not_valid(context, statement):
+            for name, definition in _sql.constraints(action):
+                if isinstance(definition, exp.ForeignKey):
+                    label = f"the foreign key `{name}`" if name else "a foreign key"
+                    findings.append(Finding(
+                        step.id, CODE, LEVEL, f"adding {label} checks every row of `{table}` under SHARE ROW "
+                        f"EXCLUSIVE locks on `{table}` and `{_target(definition.args.get('reference'))}`: "
+                        "writes to both wait until it is done", HELP))
     return findings
 
 

@@ -32,14 +32,12 @@ def check(step: Step, context: LintContext) -> list[Finding]:
     if context.dialect.name != "postgres":
         return []
     findings = []
-    for statement in _sql.ddl_statements(step):
-        found = _sql.existing_alter(context, statement)
-        for action in found[1] if found else []:
-            if (found and isinstance(action, exp.AlterColumn) and action.args.get("allow_null") is False
-                    and (found[0], action.name) not in context.proven_not_null):
-                findings.append(Finding(
-                    step.id, CODE, LEVEL, f"SET NOT NULL on `{found[0]}.{action.name}` scans the whole table under an "
-                    "ACCESS EXCLUSIVE lock: reads and writes wait until it is done",
-                    f"add CHECK ({action.name} IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in a later step, then "
-                    "SET NOT NULL: PostgreSQL 12+ uses the valid check instead of scanning"))
+    for _, table, action in _sql.altered(step, context):
+        if (isinstance(action, exp.AlterColumn) and action.args.get("allow_null") is False
+                and (table, action.name) not in context.proven_not_null):
+            findings.append(Finding(
+                step.id, CODE, LEVEL, f"SET NOT NULL on `{table}.{action.name}` scans the whole table under an "
+                "ACCESS EXCLUSIVE lock: reads and writes wait until it is done",
+                f"add CHECK ({action.name} IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in a later step, then "
+                "SET NOT NULL: PostgreSQL 12+ uses the valid check instead of scanning"))
     return findings

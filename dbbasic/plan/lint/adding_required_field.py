@@ -33,14 +33,12 @@ def check(step: Step, context: LintContext) -> list[Finding]:
     if context.dialect.name != "postgres":
         return []
     findings = []
-    for statement in _sql.ddl_statements(step):
-        found = _sql.existing_alter(context, statement)
-        for action in found[1] if found else []:
-            if found and isinstance(action, exp.ColumnDef) and _required(action):
-                findings.append(Finding(
-                    step.id, CODE, LEVEL, f"adding `{action.name}` NOT NULL without a default fails as soon as "
-                    f"`{found[0]}` has a row: the rows already there have no value for it",
-                    "give it a constant DEFAULT, or add it nullable, fill it in a batched step, then make it NOT NULL"))
+    for _, table, action in _sql.altered(step, context):
+        if isinstance(action, exp.ColumnDef) and _required(action):
+            findings.append(Finding(
+                step.id, CODE, LEVEL, f"adding `{action.name}` NOT NULL without a default fails as soon as "
+                f"`{table}` has a row: the rows already there have no value for it",
+                "give it a constant DEFAULT, or add it nullable, fill it in a batched step, then make it NOT NULL"))
     return findings
 
 

@@ -34,24 +34,19 @@ def check(step: Step, context: LintContext) -> list[Finding]:
     if context.dialect.name != "postgres":
         return []
     findings = []
-    for statement in _sql.ddl_statements(step):
-        # `PRIMARY KEY USING INDEX` does not parse: such a statement is never found here.
-        found = _sql.existing_alter(context, statement)
-        if found is None:
-            continue
-        table, actions = found
-        for action in actions:
-            what = ""
-            if isinstance(action, exp.ColumnDef):
-                kinds = _sql.column_constraints(action)
-                if any(isinstance(k, exp.PrimaryKeyColumnConstraint) for k in kinds):
-                    dtype = action.args.get("kind")
-                    fills = (dtype is not None and _sql.is_serial(dtype)) or any(
-                        isinstance(k, exp.GeneratedAsIdentityColumnConstraint) for k in kinds)
-                    what = f"`{action.name}` as the primary key" + (", filling every row," if fills else "")
-            elif any(isinstance(d, exp.PrimaryKey) for _, d in _sql.constraints(action)):
-                what = "a primary key"
-            if what:
-                findings.append(Finding(step.id, CODE, LEVEL, f"adding {what} builds its index under an ACCESS "
-                                        f"EXCLUSIVE lock: reads and writes to `{table}` wait until it is done", HELP))
+    # `PRIMARY KEY USING INDEX` does not parse: such a statement is never found here.
+    for _, table, action in _sql.altered(step, context):
+        what = ""
+        if isinstance(action, exp.ColumnDef):
+            kinds = _sql.column_constraints(action)
+            if any(isinstance(k, exp.PrimaryKeyColumnConstraint) for k in kinds):
+                dtype = action.args.get("kind")
+                fills = (dtype is not None and _sql.is_serial(dtype)) or any(
+                    isinstance(k, exp.GeneratedAsIdentityColumnConstraint) for k in kinds)
+                what = f"`{action.name}` as the primary key" + (", filling every row," if fills else "")
+        elif any(isinstance(d, exp.PrimaryKey) for _, d in _sql.constraints(action)):
+            what = "a primary key"
+        if what:
+            findings.append(Finding(step.id, CODE, LEVEL, f"adding {what} builds its index under an ACCESS "
+                                    f"EXCLUSIVE lock: reads and writes to `{table}` wait until it is done", HELP))
     return findings

@@ -32,14 +32,12 @@ def check(step: Step, context: LintContext) -> list[Finding]:
     if context.dialect.name != "postgres":
         return []
     findings = []
-    for statement in _sql.ddl_statements(step):
-        found = _sql.existing_alter(context, statement)
-        for action in found[1] if found else []:
-            dtype = action.args.get("dtype") if isinstance(action, exp.AlterColumn) else None
-            if found and dtype is not None:
-                findings.append(Finding(
-                    step.id, CODE, LEVEL, f"changing `{found[0]}.{action.name}` to {_sql.type_name(dtype)} rewrites "
-                    "the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it is "
-                    "done", "add a column of the new type, fill it in a batched step, move the readers to it, then "
-                    "drop the old column in a later migration"))
+    for _, table, action in _sql.altered(step, context):
+        dtype = action.args.get("dtype") if isinstance(action, exp.AlterColumn) else None
+        if dtype is not None:
+            findings.append(Finding(
+                step.id, CODE, LEVEL, f"changing `{table}.{action.name}` to {_sql.type_name(dtype)} rewrites "
+                "the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it is "
+                "done", "add a column of the new type, fill it in a batched step, move the readers to it, then "
+                "drop the old column in a later migration"))
     return findings

@@ -32,21 +32,16 @@ def check(step: Step, context: LintContext) -> list[Finding]:
     if context.dialect.name != "postgres":
         return []
     findings = []
-    for statement in _sql.ddl_statements(step):
-        # `UNIQUE USING INDEX` does not parse: such a statement is never found here.
-        found = _sql.existing_alter(context, statement)
-        if found is None:
-            continue
-        table, actions = found
-        for action in actions:
-            if isinstance(action, exp.ColumnDef):
-                unique = any(isinstance(k, exp.UniqueColumnConstraint) for k in _sql.column_constraints(action))
-                labels = [f"`{action.name}` UNIQUE"] if unique else []
-            else:
-                labels = [f"the UNIQUE constraint `{name}`" if name else "a UNIQUE constraint"
-                          for name, definition in _sql.constraints(action)
-                          if isinstance(definition, exp.UniqueColumnConstraint)]
-            findings += [Finding(step.id, CODE, LEVEL, f"adding {label} builds its index under an ACCESS EXCLUSIVE "
-                                 f"lock: reads and writes to `{table}` wait until it is built", HELP)
-                         for label in labels]
+    # `UNIQUE USING INDEX` does not parse: such a statement is never found here.
+    for _, table, action in _sql.altered(step, context):
+        if isinstance(action, exp.ColumnDef):
+            unique = any(isinstance(k, exp.UniqueColumnConstraint) for k in _sql.column_constraints(action))
+            labels = [f"`{action.name}` UNIQUE"] if unique else []
+        else:
+            labels = [f"the UNIQUE constraint `{name}`" if name else "a UNIQUE constraint"
+                      for name, definition in _sql.constraints(action)
+                      if isinstance(definition, exp.UniqueColumnConstraint)]
+        findings += [Finding(step.id, CODE, LEVEL, f"adding {label} builds its index under an ACCESS EXCLUSIVE "
+                             f"lock: reads and writes to `{table}` wait until it is built", HELP)
+                     for label in labels]
     return findings

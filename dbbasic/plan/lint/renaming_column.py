@@ -29,13 +29,11 @@ LEVEL: Level = "warning"
 
 def check(step: Step, context: LintContext) -> list[Finding]:
     findings = []
-    for statement in _sql.ddl_statements(step):
-        found = _sql.existing_alter(context, statement)
-        for action in found[1] if found else []:
-            if found and isinstance(action, exp.RenameColumn):
-                old, new = action.this.name, action.args["to"].name
-                findings.append(Finding(
-                    step.id, CODE, LEVEL, f"renaming `{found[0]}.{old}` to `{new}` breaks every client still using "
-                    f"`{old}` the moment the step commits", f"add `{new}`, fill it and write both, move the "
-                    f"readers, then drop `{old}` in a later migration"))
+    for _, table, action in _sql.altered(step, context):
+        if isinstance(action, exp.RenameColumn):
+            old, new = action.this.name, action.args["to"].name
+            findings.append(Finding(
+                step.id, CODE, LEVEL, f"renaming `{table}.{old}` to `{new}` breaks every client still using "
+                f"`{old}` the moment the step commits", f"add `{new}`, fill it and write both, move the "
+                f"readers, then drop `{old}` in a later migration"))
     return findings

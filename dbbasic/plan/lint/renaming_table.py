@@ -29,13 +29,11 @@ LEVEL: Level = "warning"
 
 def check(step: Step, context: LintContext) -> list[Finding]:
     findings = []
-    for statement in _sql.ddl_statements(step):
-        found = _sql.existing_alter(context, statement)
-        for action in found[1] if found else []:
-            if found and isinstance(action, exp.AlterRename):
-                old, new = found[0], action.this.name
-                findings.append(Finding(
-                    step.id, CODE, LEVEL, f"renaming `{old}` to `{new}` breaks every client still using `{old}` the "
-                    "moment the step commits", f"leave a view named `{old}` over `{new}` in the same step, move the "
-                    "clients, then drop the view in a later migration"))
+    for _, old, action in _sql.altered(step, context):
+        if isinstance(action, exp.AlterRename):
+            new = action.this.name
+            findings.append(Finding(
+                step.id, CODE, LEVEL, f"renaming `{old}` to `{new}` breaks every client still using `{old}` the "
+                "moment the step commits", f"leave a view named `{old}` over `{new}` in the same step, move the "
+                "clients, then drop the view in a later migration"))
     return findings
