@@ -93,6 +93,35 @@ class CopyStep:
 
 
 @dataclass(frozen=True)
+class TransformStep:
+    """Each value of `column` rewritten by a named Python transform (dbbasic/transforms/) into `into`
+    (the same column, or a new one), over key ranges as a batched step, each batch committed with its
+    checkpoint. Every row whose value changed or was noted (rejected, or changed in a way worth counting)
+    gets a row in the `log` table: (key, original, result, note, reason), which is both the report a
+    reviewer reads and what the `down` restores from."""
+
+    kind: ClassVar[str] = "transform"
+    LOG_COLUMNS: ClassVar[tuple[str, ...]] = ("row_key", "original", "result", "note", "reason")
+    """The columns of the log table, which the plan creates in an earlier step."""
+    id: str
+    table: str
+    key: str
+    column: str
+    into: str
+    transform: str
+    version: int
+    """The transform's version the plan was compiled with; the runner refuses to run another."""
+    parameters: dict[str, Any]
+    log: str
+    batch_rows: int = 5000
+    target_ms: int = 200
+    down: tuple[str, ...] | None = None
+    lock: str = "ROW EXCLUSIVE on the rows of each batch"
+    risk: Risk = "caution"
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class CheckStep:
     """A query whose single value must equal `expect`, or the plan stops."""
 
@@ -113,12 +142,12 @@ class ManualStep:
     description: str = ""
 
 
-Step = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | CheckStep | ManualStep
-SqlStep = DdlStep | OnlineDdlStep | BatchedStep | CopyStep
+Step = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep | CheckStep | ManualStep
+SqlStep = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep
 """Steps that change something, and so have a `down`, a lock and a risk."""
-SQL_STEPS = (DdlStep, OnlineDdlStep, BatchedStep, CopyStep)
+SQL_STEPS = (DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep)
 STEP_CLASSES: dict[str, type[Step]] = {
-    cls.kind: cls for cls in (DdlStep, OnlineDdlStep, BatchedStep, CopyStep, CheckStep, ManualStep)}
+    cls.kind: cls for cls in (DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, CheckStep, ManualStep)}
 
 
 @dataclass(frozen=True, order=True)
@@ -261,4 +290,4 @@ def _normalized(step: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
 
 
 __all__ = ["FORMAT", "BatchedStep", "CheckStep", "DdlStep", "Finding", "ManualStep", "Plan", "Source",
-           "Step", "canonical"]
+           "Step", "TransformStep", "canonical"]

@@ -19,6 +19,7 @@ from dbbasic.plan.model import (
     Plan,
     SqlStep,
     Step,
+    TransformStep,
 )
 from dbbasic.sql.dialect import Dialect
 
@@ -93,6 +94,12 @@ def _step_markdown(step: Step, dialect: Dialect) -> list[str]:
         notes = [f"Copies `{step.table}` from {origin} into `{step.into}` ({', '.join(step.columns)}), ordered by "
                  f"`{step.key}`, in batches of about {step.target_ms} ms, each committed with its checkpoint.", ""]
         return notes + _down_markdown(step, dialect)
+    elif isinstance(step, TransformStep):
+        return [f"Rewrites `{step.table}.{step.column}` into `{step.into}` with the transform `{step.transform}` "
+                f"(version {step.version}) and `{json.dumps(step.parameters, sort_keys=True)}`, ordered by "
+                f"`{step.key}`, in batches of about {step.target_ms} ms, each committed with its checkpoint. "
+                f"Each row it changes or notes (rejected values stay as they were) is listed in `{step.log}` with "
+                "the reason.", ""] + _down_markdown(step, dialect)
     elif isinstance(step, OnlineDdlStep):
         notes = ["Runs outside a transaction, one statement at a time; an index an interrupted build left "
                  "INVALID is dropped and built again.", ""]
@@ -121,6 +128,9 @@ def _up(step: Step) -> list[str] | None:
     if isinstance(step, CopyStep):
         origin = f"target {step.source}" if step.source else "this database"
         return [f"-- copy: {step.table} from {origin} into {step.into} ({', '.join(step.columns)}) by {step.key}"]
+    if isinstance(step, TransformStep):
+        return [f"-- transform: {step.table}.{step.column} into {step.into} with {step.transform} "
+                f"v{step.version} {json.dumps(step.parameters, sort_keys=True)} by {step.key}, log in {step.log}"]
     if isinstance(step, SQL_STEPS):
         return list(step.up)
     if isinstance(step, CheckStep):

@@ -1,6 +1,6 @@
 """Run a plan against a database, step by step, remembering each step in `dbbasic_history`.
 
-Each kind of step has its own runner (ddl.py, batches.py, copy.py); this module decides which steps
+Each kind of step has its own runner (ddl.py, batches.py, copy.py, transform.py); this module decides which steps
 are left to run, refuses drift, records failures and says what happens through events.
 """
 
@@ -23,6 +23,7 @@ from dbbasic.plan.model import (
     OnlineDdlStep,
     Plan,
     Step,
+    TransformStep,
 )
 from dbbasic.runner import history
 from dbbasic.runner.batches import run_batched
@@ -30,6 +31,7 @@ from dbbasic.runner.connect import Database, redact
 from dbbasic.runner.copy import run_copy
 from dbbasic.runner.ddl import Timeouts, run_ddl, run_online_ddl
 from dbbasic.runner.events import Emit, Event, ignore
+from dbbasic.runner.transform import run_transform
 
 
 @dataclass
@@ -125,6 +127,8 @@ def apply_plan(db: Database, plan: Plan, options: RunOptions = RunOptions()) -> 
 def _statements(step: Step) -> list[str]:
     if isinstance(step, CopyStep):
         return [f"-- copy {step.table} into {step.into} by {step.key}"]
+    if isinstance(step, TransformStep):
+        return [f"-- transform {step.table}.{step.column} into {step.into} with {step.transform} by {step.key}"]
     if isinstance(step, SQL_STEPS):
         return list(step.up)
     if isinstance(step, CheckStep):
@@ -147,6 +151,8 @@ def _run(db: Database, plan: Plan, step: Step, record: history.StepRecord | None
             rows, expected = run_batched(db, plan, step, record, options.timeouts, options.emit)
         elif isinstance(step, CopyStep):
             rows, expected = _run_copy(db, plan, step, record, options)
+        elif isinstance(step, TransformStep):
+            rows, expected = run_transform(db, plan, step, record, options.timeouts, options.emit)
         elif isinstance(step, CheckStep):
             rows = _run_check(db, plan, step)
         elif isinstance(step, OnlineDdlStep):

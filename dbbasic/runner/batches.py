@@ -13,10 +13,11 @@ import functools
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from dbbasic.errors import ApplyError
-from dbbasic.plan.model import BatchedStep, Plan
+from dbbasic.plan.model import BatchedStep, Plan, TransformStep
 from dbbasic.runner import history
 from dbbasic.runner.connect import Database
 from dbbasic.runner.ddl import Timeouts, with_lock_retries
@@ -34,6 +35,19 @@ def next_size(size: int, seconds: float, target_ms: int) -> int:
 def run_batched(db: Database, plan: Plan, step: BatchedStep, record: history.StepRecord | None,
                 timeouts: Timeouts, emit: Emit) -> tuple[int, int]:
     """Run the batches not yet done; return (rows touched, rows walked) over the whole step."""
+    # An UPDATE or DELETE that changes more rows than its batch covers reaches outside its bounds: some
+    # rows would be changed twice. (An INSERT ... SELECT may rightly write more rows than it reads.)
+    bounded = all([kind for kind, _ in db.dialect.tokens(s)[:1]] in (["UPDATE"], ["DELETE"]) for s in step.up)
+    return walk_keys(db, plan, step, record, timeouts, emit,
+                     lambda params: sum(db.execute(s, params) for s in step.up), bounded)
+
+
+def walk_keys(db: Database, plan: Plan, step: BatchedStep | TransformStep, record: history.StepRecord | None,
+              timeouts: Timeouts, emit: Emit, run_batch: Callable[[dict[str, Any]], int],
+              bounded: bool) -> tuple[int, int]:
+    """Call `run_batch({"after": ..., "upto": ...})` for each key range not yet done, each call in a
+    transaction with the checkpoint; `run_batch` returns the rows it changed. With `bounded`, a batch that
+    changed more rows than its range holds is refused. Returns (rows touched, rows walked)."""
     q = db.dialect.quote
     table, key = q(step.table), q(step.key)
     rows = record.rows_touched if record else 0
@@ -46,9 +60,6 @@ def run_batched(db: Database, plan: Plan, step: BatchedStep, record: history.Ste
                       if after is not None else 0)
     last_key = f"SELECT {key} FROM {table} WHERE {key} > %(after)s ORDER BY {key} DESC LIMIT 1"  # no max(uuid)
     count = f"SELECT count(*) FROM {table} WHERE {key} > %(after)s AND {key} <= %(upto)s"
-    # An UPDATE or DELETE that changes more rows than its batch covers reaches outside its bounds: some
-    # rows would be changed twice. (An INSERT ... SELECT may rightly write more rows than it reads.)
-    bounded = all([kind for kind, _ in db.dialect.tokens(s)[:1]] in (["UPDATE"], ["DELETE"]) for s in step.up)
     # A batch holds the locks of every row it changed until it commits: at most 1% of the table at once,
     # so that few of the application's writes ever wait for one (bench/backfill.py measures this).
     cap = max(MIN_ROWS, total // 100)
@@ -63,8 +74,8 @@ def run_batched(db: Database, plan: Plan, step: BatchedStep, record: history.Ste
         upto = _key_value(found[0][0])
         began = time.monotonic()
         touched, covered = with_lock_retries(db, timeouts, functools.partial(
-            _batch, db, plan, step, timeouts, {"after": after, "upto": upto}, count, size if full else None,
-            bounded, rows, walked))
+            _batch, db, plan, step, timeouts, run_batch, {"after": after, "upto": upto}, count,
+            size if full else None, bounded, rows, walked))
         rows, walked, after = rows + touched, walked + covered, upto
         size = min(cap, next_size(size, time.monotonic() - began, step.target_ms))
         emit(Event("batch", plan.id, step.id, step.kind, rows=rows, expected=max(total, walked),
@@ -75,8 +86,9 @@ def run_batched(db: Database, plan: Plan, step: BatchedStep, record: history.Ste
     return rows, walked
 
 
-def _batch(db: Database, plan: Plan, step: BatchedStep, timeouts: Timeouts, params: dict[str, Any], count: str,
-           known: int | None, bounded: bool, rows: int, walked: int) -> tuple[int, int]:
+def _batch(db: Database, plan: Plan, step: BatchedStep | TransformStep, timeouts: Timeouts,
+           run_batch: Callable[[dict[str, Any]], int], params: dict[str, Any], count: str, known: int | None,
+           bounded: bool, rows: int, walked: int) -> tuple[int, int]:
     """One batch and its checkpoint, in one transaction; (rows touched, keys covered).
 
     The keys a full batch covers are known from its bound query; they are counted only for the last
@@ -84,7 +96,7 @@ def _batch(db: Database, plan: Plan, step: BatchedStep, timeouts: Timeouts, para
     with db.transaction():
         for setting in db.dialect.step_settings(timeouts.lock_ms, timeouts.statement_ms):
             db.execute(setting)
-        touched = sum(db.execute(s, params) for s in step.up)
+        touched = run_batch(params)
         covered = known if known is not None and touched <= known else int(db.query(count, params)[0][0])
         if bounded and touched > covered:
             raise BatchOutOfBounds(f"a batch changed {touched} rows but covers {covered} keys: the statement "
@@ -103,7 +115,7 @@ def _key_value(value: Any) -> Any:
     return value if isinstance(value, int) or value is None else str(value)
 
 
-def _below(plan: Plan, step: BatchedStep, lowest: Any) -> Any:
+def _below(plan: Plan, step: BatchedStep | TransformStep, lowest: Any) -> Any:
     """A bound below every key, so that the first batch `key > bound` starts at the lowest key."""
     if isinstance(lowest, int):
         return lowest - 1

@@ -92,6 +92,8 @@ class Database(Protocol):
         """Run a query that may not change anything: it runs read-only and is rolled back."""
     def copy_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
         """Insert rows in bulk (inside the caller's transaction); return how many were written."""
+    def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
+        """Run one statement once per parameter set, in the caller's transaction."""
     def lock(self, wait_seconds: float, holder: dict[str, str]) -> Any:
         """Be the only runner on this database until the block ends; wait at most `wait_seconds`."""
     def close(self) -> None: ...
@@ -159,6 +161,9 @@ class SqliteDatabase:
         cursor = self.conn.executemany(
             f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES ({marks})", rows)
         return max(cursor.rowcount, 0)
+
+    def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
+        self.conn.executemany(self.dialect.bind_style(sql), params)
 
     def query_read_only(self, sql: str) -> list[tuple[Any, ...]]:
         self.conn.execute("PRAGMA query_only = ON")
@@ -240,6 +245,10 @@ class PostgresDatabase:
                 for row in rows:
                     copy.write_row(row)
             return cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+
+    def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql, params)
 
     def query_read_only(self, sql: str) -> list[tuple[Any, ...]]:
         with self.conn.transaction(force_rollback=True):

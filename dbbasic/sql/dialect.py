@@ -224,6 +224,9 @@ class Dialect:
         return []
 
     RESET_LOCK_TIMEOUT: ClassVar[str] = ""
+    ROW_LOCK: ClassVar[str] = ""
+    """What a SELECT ends with to lock the rows it reads until the transaction ends (a read-modify-write
+    must not overwrite a concurrent write); SQLite needs nothing, its write transaction excludes writers."""
 
     INVALID_INDEX: ClassVar[str] = ""
     """A query returning a row when the index named %(name)s exists but is unusable (an interrupted build)."""
@@ -291,6 +294,7 @@ class Postgres(Dialect):
         return getattr(error, "sqlstate", None) == "55P03"  # lock_not_available
 
     RESET_LOCK_TIMEOUT = "RESET lock_timeout"
+    ROW_LOCK = " FOR UPDATE"
 
     def session_lock_timeout(self, lock_timeout_ms: int) -> list[str]:
         return [f"SET lock_timeout = {int(lock_timeout_ms)}"]

@@ -1,4 +1,4 @@
-"""A batched step walks its table by a key column that has no index.
+"""A batched (or transform) step walks its table by a key column that has no index.
 
 Problem: each batch finds its key range (`after < key <= upto`) and the next boundary by the key. With
 an index on the key that is a short range scan; without one, every batch reads the whole table, so a
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dbbasic.plan.model import BatchedStep, Finding, Level, Step
+from dbbasic.plan.model import BatchedStep, Finding, Level, Step, TransformStep
 
 if TYPE_CHECKING:
     from dbbasic.plan.lint import LintContext
@@ -25,7 +25,7 @@ LEVEL: Level = "warning"
 
 
 def check(step: Step, context: LintContext) -> list[Finding]:
-    if not isinstance(step, BatchedStep) or (step.table, step.key) in context.indexed:
+    if not isinstance(step, (BatchedStep, TransformStep)) or (step.table, step.key) in context.indexed:
         return []
     if not any(table == step.table for table, _ in context.indexed):
         return []
