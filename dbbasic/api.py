@@ -18,7 +18,7 @@ from typing import Any
 from dbbasic.errors import PlanError, Problem, SpecError, StalePlan, UnapprovedPlan
 from dbbasic.generators.explicit import compile_explicit
 from dbbasic.generators.model_plans import compile_model_plans, model_versions
-from dbbasic.generators.patterns import compile_pattern
+from dbbasic.generators.patterns import check_common_migrations, compile_pattern
 from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
 from dbbasic.plan import artifacts, review
 from dbbasic.plan.fingerprint import fingerprint_plans
@@ -135,6 +135,7 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None) -
             if plan is not None:
                 plans.append(lint_plan(plan, migration.allow_destructive, migration.lint_ignore,
                                        indexed=indexed))
+    pattern_problems += [p for p in check_common_migrations(specs.common_migrations) if p not in pattern_problems]
     if pattern_problems:
         raise SpecError(pattern_problems)
     for migration in specs.migrations:

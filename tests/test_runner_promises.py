@@ -189,3 +189,51 @@ def test_status_says_where_an_interrupted_plan_stopped(tmp_path: Path, db_url: s
     bump = next(p for p in plans if p.plan_id == "migrations/bump")
     if bump.state == "partial":
         assert bump.at_step == "1-batched" and bump.checkpoint is not None and bump.rows > 0
+
+
+PHONES = {
+    "specs/dbbasic.yaml": "project:\n  dialects: [postgres, sqlite]\n",
+    "specs/data.yaml": "data:\n  users:\n    fields: {id: id, phone: phone}\n",
+    "specs/migrations/phones.yaml": """
+migration:
+  task: normalize phones
+  pattern: normalize_phones
+  model: users
+  field: phone
+  options: {default_region: US}
+""",
+}
+
+
+def test_kill_9_during_a_transform_step_reports_and_rewrites_each_row_once(tmp_path: Path, db_url: str) -> None:
+    root = write_project(tmp_path / "p", PHONES)
+    api.plan(root)
+    api.apply(root, db_url, ["schema"], require_approval=False)
+    rows = 40_000
+    sqlite = db_url.startswith("sqlite")
+    numbers = "'(202) 555-' || " + ("substr('000' || (x % 10000), -4, 4)" if sqlite else "lpad((x % 10000)::text, 4, '0')")
+    db = connect(resolve_target(Project(), db_url, root), root)
+    try:
+        with db.transaction():
+            db.execute(f"INSERT INTO users (phone) SELECT {numbers} FROM ({_series(db_url, rows)}) AS {'s' if sqlite else 's(x)'}")
+    finally:
+        db.close()
+    rng, kills = random.Random(11), 0
+    for _ in range(30):
+        process = apply_process(root, db_url)
+        assert process.stdout is not None
+        for line in process.stdout:
+            if '"batch"' in line and "2-normalize" in line:
+                break
+        time.sleep(rng.uniform(0.0, 0.05))
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        state = query(db_url, root, "SELECT status FROM dbbasic_history WHERE step_id = '2-normalize-users.phone'")
+        if state and state[0][0] == "applied":
+            break
+        kills += 1
+    assert kills >= 5, f"only {kills} kills landed inside the step; make the table larger"
+    api.apply(root, db_url, require_approval=False)
+    assert query(db_url, root, "SELECT count(*) FROM users WHERE phone NOT LIKE '+1202555%'") == [(0,)]
+    assert query(db_url, root, "SELECT note, count(*), count(DISTINCT row_key) FROM users_phone_report "
+                               "GROUP BY note") == [("changed", rows, rows)]

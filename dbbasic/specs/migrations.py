@@ -17,6 +17,7 @@ from dbbasic.specs.loader import Document, JsonPath
 from dbbasic.specs.model import (
     BatchedStepSpec,
     CheckStepSpec,
+    CommonMigration,
     CopyStepSpec,
     DataModel,
     DialectSql,
@@ -42,10 +43,12 @@ _TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELE
 
 
 class MigrationBuilder:
-    def __init__(self, project: Project, data: DataModel, problems: list[Problem]):
+    def __init__(self, project: Project, data: DataModel, problems: list[Problem],
+                 commons: dict[str, CommonMigration] | None = None):
         self.project = project
         self.data = data
         self.problems = problems
+        self.commons = commons or {}
 
     def build(self, doc: Document, path: JsonPath, spec: dict[str, Any], default_id: str) -> Migration | None:
         kinds = [k for k in MIGRATION_KINDS if k in spec]
@@ -65,6 +68,7 @@ class MigrationBuilder:
             self._check_model_refs(doc, path, spec)
         elif kind == "move":
             self._check_move(doc, path + ("move",), spec["move"])
+        common = self.commons.get(spec["pattern"]) if kind == "pattern" else None
         plan_id = spec.get("id", default_id)
         if not PLAN_ID.match(plan_id) or ".." in plan_id.split("/"):
             where = path + ("id",) if "id" in spec else path
@@ -77,7 +81,9 @@ class MigrationBuilder:
             description=spec.get("description", ""), written_in=written_in, steps=steps,
             allow_destructive=bool(spec.get("allow_destructive", False)),
             lint_ignore=dict(spec.get("lint", {}).get("ignore", {})),
-            options={k: v for k, v in spec.items() if k not in ("task", "id", "description", "steps")},
+            options={k: v for k, v in (common.bind(spec) if common else spec).items()
+                     if k not in ("task", "id", "description", "steps")},
+            common=common,
         )
 
     def _steps(self, doc: Document, path: JsonPath, specs: list[dict[str, Any]], written_in: str

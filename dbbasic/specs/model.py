@@ -199,7 +199,29 @@ class Migration:
     allow_destructive: bool = False
     lint_ignore: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
-    """The spec as written, for kinds compiled by later generators (pattern, specification, move)."""
+    """The spec as written, for kinds compiled by later generators (pattern, specification, move); for a
+    pattern that names a common migration, with the common migration's bound parameters merged in."""
+    common: CommonMigration | None = None
+    """The common migration a `pattern:` named, if it named one."""
+
+
+@dataclass(frozen=True)
+class CommonMigration:
+    """A team's own pattern: a library pattern with bound parameters, under a name of its own."""
+
+    name: str
+    pattern: str
+    source: Source
+    parameters: dict[str, Any]
+    """`model`, `field`, `fields`, `options` as bound; a migration's own win, options key by key."""
+    description: str = ""
+
+    def bind(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """A migration's pattern spec with this common migration's parameters filled in."""
+        merged = {**self.parameters, **spec, "pattern": self.pattern}
+        if "options" in self.parameters or "options" in spec:
+            merged["options"] = {**self.parameters.get("options", {}), **spec.get("options", {})}
+        return merged
 
 
 @dataclass(frozen=True)
@@ -224,3 +246,4 @@ class Specs:
     migrations: tuple[Migration, ...] = ()
     imports: tuple[ImportTask, ...] = ()
     scaling: Scaling | None = None
+    common_migrations: tuple[CommonMigration, ...] = ()

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 DRAFT_2020_12: Final = "https://json-schema.org/draft/2020-12/schema"
 
-SCHEMA_NAMES: tuple[str, ...] = ("project", "data", "migration", "import", "scaling")
+SCHEMA_NAMES: tuple[str, ...] = ("project", "data", "migration", "common_migration", "import", "scaling")
 
 # top-level YAML key -> (schema name, container): "one" is the value itself, "list" a list of such values,
 # "map" a mapping name -> such value.
@@ -29,6 +29,7 @@ TOP_LEVEL: dict[str, tuple[str, str]] = {
     "data": ("data", "one"),
     "migration": ("migration", "one"),
     "migrations": ("migration", "list"),
+    "common_migrations": ("common_migration", "map"),
     "import": ("import", "one"),
     "one_time_tasks": ("import", "map"),
     "scaling": ("scaling", "one"),

@@ -15,7 +15,7 @@ from dbbasic.errors import Problem
 from dbbasic.specs.data import DataModelBuilder
 from dbbasic.specs.loader import Document, JsonPath
 from dbbasic.specs.migrations import MigrationBuilder
-from dbbasic.specs.model import ImportTask, Migration, Project, Scaling, Source, Specs, Target
+from dbbasic.specs.model import CommonMigration, ImportTask, Migration, Project, Scaling, Source, Specs, Target
 from dbbasic.specs.ranges import coverage_problems, parse_range
 from dbbasic.specs.schema import TOP_LEVEL, load_schema
 from dbbasic.specs.schema_errors import schema_problems, suggest
@@ -47,7 +47,8 @@ def validate(docs: list[Document], root: Path) -> tuple[Specs | None, list[Probl
         if section.key == "data":
             data.add(section.doc, section.path, section.value)
     model = data.build()
-    builder = MigrationBuilder(project, model, problems)
+    commons = _common_migrations([s for s in sections if s.key == "common_migrations"], problems)
+    builder = MigrationBuilder(project, model, problems, {c.name: c for c in commons})
     migrations: list[Migration | None] = []
     imports: list[ImportTask] = []
     for section in sections:
@@ -70,7 +71,26 @@ def validate(docs: list[Document], root: Path) -> tuple[Specs | None, list[Probl
         return None, problems
     # Apply order is the order of writing: by file, then by place in the file (`list/10` after `list/2`).
     ordered = tuple(sorted(found, key=lambda m: (m.source.file, m.source.line)))
-    return Specs(project, model, ordered, tuple(imports), scaling), problems
+    return Specs(project, model, ordered, tuple(imports), scaling, tuple(commons)), problems
+
+
+def _common_migrations(sections: list[Section], problems: list[Problem]) -> list[CommonMigration]:
+    """Every `common_migrations:` entry of every file; a name defined twice is an error at the second."""
+    found: dict[str, CommonMigration] = {}
+    for section in sections:
+        for name, spec in section.value.items():
+            at = section.doc.pos(section.path + (name,), key=True)
+            source = Source(section.doc.file, at.line, section.doc.sha256)
+            if name in found:
+                first = found[name].source
+                problems.append(section.doc.problem(section.path + (name,), "duplicate-common-migration",
+                                                    f"common migration '{name}' is defined twice (first at "
+                                                    f"{first.file}:{first.line})", "give one of them another name",
+                                                    key=True))
+                continue
+            parameters = {k: v for k, v in spec.items() if k not in ("pattern", "description")}
+            found[name] = CommonMigration(name, spec["pattern"], source, parameters, spec.get("description", ""))
+    return list(found.values())
 
 
 def _sections(docs: list[Document], problems: list[Problem]) -> list[Section]:

@@ -117,3 +117,14 @@ def sql_step(step: Step) -> DdlStep | OnlineDdlStep | BatchedStep:
     """A step that runs SQL statements (with `up`, `down`, `lock`)."""
     assert isinstance(step, (DdlStep, OnlineDdlStep, BatchedStep)), step
     return step
+
+
+def exact_rows(db: Database, table: str) -> list[str]:
+    """Every row of `table` as text that tells types apart (SQLite's quote() shows 1, 1.0 and '1' differently;
+    PostgreSQL's row text comes from the column types), in a stable order: two dumps are equal only when
+    the rows are, byte for byte."""
+    q = db.dialect.quote
+    if db.dialect.name == "sqlite":
+        values = " || ',' || ".join(f"quote({q(c)})" for c in columns(db, table))
+        return [str(r[0]) for r in db.query(f"SELECT {values} FROM {q(table)} ORDER BY 1")]
+    return [str(r[0]) for r in db.query(f"SELECT CAST(t AS text) FROM {q(table)} AS t ORDER BY 1")]

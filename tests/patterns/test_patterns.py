@@ -28,7 +28,8 @@ migration:
 
 def test_every_pattern_module_has_the_registry_interface_and_a_docs_section() -> None:
     names = [p.NAME for p in PATTERNS]
-    assert names == ["add_soft_delete", "split_name_field"]
+    assert {"add_soft_delete", "split_name_field", "normalize_phones"} <= set(names)
+    assert names == sorted(names), "keep the registry in alphabetical order"
     docs = (REPO / "docs" / "patterns.md").read_text(encoding="utf-8")
     for pattern in PATTERNS:
         assert pattern.__name__ == f"dbbasic.generators.patterns.{pattern.NAME}"
@@ -45,7 +46,7 @@ def test_an_unknown_pattern_is_a_located_error_listing_the_known_ones(tmp_path: 
     assert (problem.file, problem.line, problem.level, problem.code) == (MIGRATION_FILE, 2, "error",
                                                                           "unknown-pattern")
     assert problem.message == "migration 'migrations/pattern': there is no pattern named 'add_soft_delet'"
-    assert problem.hint == ("did you mean 'add_soft_delete'? known patterns: add_soft_delete, split_name_field; "
-                            "docs/patterns.md describes each")
+    known = ", ".join(sorted(p.NAME for p in PATTERNS))
+    assert problem.hint == f"did you mean 'add_soft_delete'? known patterns: {known}; docs/patterns.md describes each"
     problem = spec_error(dataclasses.replace(migration, options={"pattern": "shard"}), case.specs.data)
-    assert problem.hint == "known patterns: add_soft_delete, split_name_field; docs/patterns.md describes each"
+    assert problem.hint == f"known patterns: {known}; docs/patterns.md describes each"

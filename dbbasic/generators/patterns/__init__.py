@@ -11,15 +11,30 @@ parameters. Steps go expand -> backfill -> verify (-> contract, where the patter
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from types import ModuleType
 
-from dbbasic.generators.patterns import add_soft_delete, split_name_field
+from dbbasic.errors import Problem, SpecError
+from dbbasic.generators.patterns import (
+    add_soft_delete,
+    merge_duplicates,
+    normalize_phones,
+    split_name_field,
+    standardize_timezones,
+)
 from dbbasic.generators.patterns._common import choices, fail
 from dbbasic.plan.model import Plan
-from dbbasic.specs.model import DataModel, Migration
+from dbbasic.specs.model import CommonMigration, DataModel, Migration
 from dbbasic.sql.dialect import Dialect
 
-PATTERNS: tuple[ModuleType, ...] = (add_soft_delete, split_name_field)
+PATTERNS: tuple[ModuleType, ...] = (
+    add_soft_delete,
+    merge_duplicates,
+    normalize_phones,
+    split_name_field,
+    standardize_timezones,
+)
 BY_NAME: dict[str, ModuleType] = {p.NAME: p for p in PATTERNS}
 
 
@@ -28,12 +43,41 @@ def compile_pattern(migration: Migration, model: DataModel, dialect: Dialect) ->
     pattern is unknown or its parameters do not fit the data model."""
     if migration.kind != "pattern":
         raise ValueError(f"migration {migration.id} is of kind {migration.kind}, not pattern")
+    common = migration.common
+    if common is not None:
+        problems = check_common_migrations([common])
+        if problems:
+            raise SpecError(problems)
     name = migration.options.get("pattern")
     pattern = BY_NAME.get(name) if isinstance(name, str) else None
     if pattern is None:
-        fail(migration, "unknown-pattern", f"there is no pattern named {name!r}",
-             choices(str(name), list(BY_NAME), "known patterns") + "docs/patterns.md describes each")
+        fail(migration, "unknown-pattern", f"there is no pattern named {name!r}", _known(str(name)))
     steps = pattern.build(migration, model, dialect)
-    return Plan(id=migration.id, task=migration.task, description=migration.description, dialect=dialect.name,
+    description = migration.description or (common.description if common else "")
+    if common is not None:
+        description = (description + "\n\n" if description else "") + (
+            f"Common migration `{common.name}` ({common.source.file}:{common.source.line}): pattern "
+            f"`{common.pattern}` with {json.dumps(common.parameters, sort_keys=True)} bound.")
+    return Plan(id=migration.id, task=migration.task, description=description, dialect=dialect.name,
                 source=migration.source, generator=f"pattern.{pattern.NAME}", generator_version=pattern.VERSION,
                 steps=steps)
+
+
+def check_common_migrations(commons: Iterable[CommonMigration]) -> list[Problem]:
+    """Each common migration binds a library pattern, under a name that hides none."""
+    problems = []
+    for common in commons:
+        where = common.source
+        if common.name in BY_NAME:
+            problems.append(Problem(where.file, where.line, 1, "error", "common-migration-name",
+                                    f"common migration '{common.name}' has the name of a library pattern, which "
+                                    "it would hide", "give it a name of its own"))
+        if common.pattern not in BY_NAME:
+            problems.append(Problem(where.file, where.line, 1, "error", "unknown-pattern",
+                                    f"common migration '{common.name}' binds '{common.pattern}', which is not a "
+                                    "library pattern", _known(common.pattern)))
+    return problems
+
+
+def _known(name: str) -> str:
+    return choices(name, list(BY_NAME), "known patterns") + "docs/patterns.md describes each"

@@ -8,13 +8,14 @@ a hint that shows the pattern's usage, so an author sees it as any other spec er
 from __future__ import annotations
 
 import difflib
+from types import ModuleType
 from typing import Any, NoReturn, cast
 
 from sqlglot import exp
 
 from dbbasic.errors import Problem, SpecError
-from dbbasic.plan.model import BatchedStep, CheckStep, DdlStep, OnlineDdlStep, Risk, Step
-from dbbasic.specs.model import DataModel, Field, Migration, Table
+from dbbasic.plan.model import BatchedStep, CheckStep, DdlStep, OnlineDdlStep, Risk, Step, TransformStep
+from dbbasic.specs.model import DataModel, Field, FieldType, Migration, Table
 from dbbasic.sql import ddl
 from dbbasic.sql.analyze import combine, statement_effect
 from dbbasic.sql.dialect import Dialect
@@ -80,16 +81,34 @@ class Parameters:
         if not isinstance(name, str) or not name:
             self.fail("pattern-parameter", f"pattern {self.spec.get('pattern')} needs `field:`, the field of "
                       f"'{table.name}' it applies to", f"usage: {self.usage}")
+        return self.named_field(table, name, types)
+
+    def fields(self, table: Table, types: tuple[str, ...], refs: bool = False) -> list[Field]:
+        """The fields named by `fields:` (one or more, each once), of the semantic `types` (or references,
+        with `refs`)."""
+        names = self.spec.get("fields")
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+            self.fail("pattern-parameter", f"pattern {self.spec.get('pattern')} needs `fields:`, a list of one "
+                      f"or more fields of '{table.name}'", f"usage: {self.usage}")
+        repeated = next((n for i, n in enumerate(names) if n in names[:i]), None)
+        if repeated is not None:
+            self.fail("pattern-parameter", f"`fields:` names '{repeated}' twice", f"usage: {self.usage}")
+        return [self.named_field(table, name, types, refs) for name in names]
+
+    def named_field(self, table: Table, name: str, types: tuple[str, ...], refs: bool = False) -> Field:
+        """The field `name` of `table`, of one of the semantic `types` (or a reference, with `refs`)."""
         field = table.field(name)
         if field is None:
             self.fail("unknown-field", f"'{name}' is not a field of '{table.name}'",
                       choices(name, [f.name for f in table.fields], f"fields of '{table.name}'")
                       + f"usage: {self.usage}")
+        if field.ref is not None and refs:
+            return field
         if field.ref is not None or field.type.name not in types:
-            fields = [f.name for f in table.fields if f.ref is None and f.type.name in types]
+            fields = [f.name for f in table.fields if (f.ref is None and f.type.name in types) or (f.ref and refs)]
             what = f"a reference to {field.ref}" if field.ref else f"of type {field.type}"
             self.fail("field-type", f"field '{table.name}.{name}' is {what}; pattern {self.spec.get('pattern')} "
-                      f"takes a field of type {' or '.join(types)}",
+                      f"takes a field of type {' or '.join(types)}" + (" or a reference" if refs else ""),
                       (f"fields of '{table.name}' that fit: {', '.join(fields)}; " if fields else "")
                       + f"usage: {self.usage}")
         return field
@@ -118,6 +137,25 @@ class Parameters:
             self.fail("name-taken", f"'{table.name}' already has a field '{taken}'",
                       f"pick another name in `options:`; usage: {self.usage}")
 
+    def walk_key(self, dialect: Dialect, model: DataModel, table: Table, what: str) -> Field:
+        """The single-column key a batched or transform step walks `table` by (integer, text or uuid); `what`
+        says which step needs it, for the message."""
+        key = table.field(table.primary_key[0]) if len(table.primary_key) == 1 else None
+        if key is None or ddl.column_type(dialect, key, model).name not in KEY_TYPES:
+            found = (f"the key ({', '.join(table.primary_key)}) of '{table.name}'" if key is None
+                     else f"the key '{table.name}.{key.name}' is of type {ddl.column_type(dialect, key, model)}")
+            self.fail("pattern-key", f"{found}: {what} walks a single-column integer, text or uuid key",
+                      "write the migration as explicit steps over such a column")
+        return key
+
+    def transform(self, module: ModuleType, parameters: dict[str, Any]) -> dict[str, Any]:
+        """Parameters a transform (dbbasic/transforms/) accepts, as given; its message otherwise."""
+        try:
+            module.prepare(parameters)
+        except ValueError as exc:
+            self.fail("pattern-parameter", str(exc), f"usage: {self.usage}")
+        return parameters
+
     def new_relation(self, dialect: Dialect, model: DataModel, name: str, what: str) -> None:
         """Refuse a view or index name that a table, key or index of the data model already uses (they share
         one namespace; SQLite compares names ignoring case)."""
@@ -126,6 +164,18 @@ class Parameters:
                 if taken.casefold() == name.casefold():
                     self.fail("name-taken", f"the {what} '{name}' would take the name of {owner}",
                               f"pick another name in `options:`; usage: {self.usage}")
+
+
+def transform_log(dialect: Dialect, model: DataModel, key: Field, source: Field, into: Field, name: str) -> Table:
+    """The log table of a transform step (TransformStep.LOG_COLUMNS): the row's key, the original and the
+    result in the types of their columns (so a rollback restores values exactly), the note and the reason."""
+    stored = ddl.column_type(dialect, key, model)
+    text = FieldType("text")
+    row_key, original, result, note, reason = TransformStep.LOG_COLUMNS
+    return Table(name, (Field(row_key, FieldType("bigint") if stored.name == "id" else stored, required=True),
+                        Field(original, ddl.column_type(dialect, source, model), values=source.values),
+                        Field(result, ddl.column_type(dialect, into, model), values=into.values),
+                        Field(note, text, required=True), Field(reason, text)), primary_key=(row_key,))
 
 
 def bound(dialect: Dialect, name: str) -> str:
@@ -162,6 +212,13 @@ class Steps:
         self.steps.append(BatchedStep(self._id(name), table, key, tuple(up), down=tuple(down),
                                       lock=self.dialect.LOCKS["rows"] + ", one batch at a time",
                                       risk=cast(Risk, risk), description=description))
+
+    def transform(self, name: str, table: Table, key: Field, column: str, into: str, module: ModuleType,
+                  parameters: dict[str, Any], log: str, down: list[str], description: str) -> None:
+        self.steps.append(TransformStep(self._id(name), table.name, key.name, column, into, module.NAME,
+                                        module.VERSION, parameters, log, down=tuple(down),
+                                        lock=self.dialect.LOCKS["rows"] + ", one batch at a time",
+                                        description=description))
 
     def check(self, name: str, sql: str, expect: Any, description: str) -> None:
         self.steps.append(CheckStep(self._id(name), sql, expect, description))

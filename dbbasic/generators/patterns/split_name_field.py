@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from dbbasic.generators.patterns._common import KEY_TYPES, TEXT_TYPES, Parameters, Steps, bound
+from dbbasic.generators.patterns._common import TEXT_TYPES, Parameters, Steps, bound
 from dbbasic.plan.model import Step
 from dbbasic.specs.model import DataModel, Field, FieldType, Migration
 from dbbasic.sql import ddl
@@ -65,12 +65,7 @@ def build(migration: Migration, model: DataModel, dialect: Dialect) -> tuple[Ste
                     f"give them two names; usage: {USAGE}")
     params.new_column(table, first)
     params.new_column(table, last)
-    key = table.field(table.primary_key[0]) if len(table.primary_key) == 1 else None
-    if key is None or ddl.column_type(dialect, key, model).name not in KEY_TYPES:
-        what = (f"the key ({', '.join(table.primary_key)}) of '{table.name}'" if key is None
-                else f"the key '{table.name}.{key.name}' is of type {ddl.column_type(dialect, key, model)}")
-        params.fail("pattern-key", f"{what}: the backfill walks a single-column integer, text or uuid key",
-                    "write the backfill as an explicit migration with a `batched:` step over such a column")
+    key = params.walk_key(dialect, model, table, "the backfill")
     splitter = _SPLITTERS.get(dialect.name)
     if splitter is None:
         params.fail("pattern-dialect", f"pattern {NAME} has no SQL for {dialect.name}",
