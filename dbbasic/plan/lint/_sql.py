@@ -174,6 +174,11 @@ def _altered_columns(context: LintContext, statement: str) -> tuple[tuple[str, s
     return tuple(found)
 
 
+def created_column_names(context: LintContext, statement: str) -> list[str]:
+    """The column names of a CREATE TABLE, whatever their types."""
+    return [name for name, _ in _created_columns(context, statement)]
+
+
 def _created_columns(context: LintContext, statement: str) -> tuple[tuple[str, str], ...]:
     """The columns of CREATE TABLE t (...), read from the tokens between its outer parentheses."""
     tokens = context.dialect.tokens(statement)
@@ -190,7 +195,8 @@ def _created_columns(context: LintContext, statement: str) -> tuple[tuple[str, s
             elements[-1].append((kind, text))
     found = []
     for element in elements:
-        if len(element) < 2 or (element[0][0] != "IDENTIFIER" and element[0][1].upper() in _TABLE_CONSTRAINTS):
+        first_kind, first_text = element[0] if element else ("", "")
+        if len(element) < 2 or (first_kind != "IDENTIFIER" and first_text.split()[0].upper() in _TABLE_CONSTRAINTS):
             continue
         found.append((element[0][1], _token_type(element[1:])))
     return tuple(found)
