@@ -10,29 +10,34 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlglot import exp
+
 from dbbasic.errors import PlanError, Problem, SpecError, StalePlan, UnapprovedPlan
 from dbbasic.generators.explicit import compile_explicit
+from dbbasic.generators.model_diff import NAME as MODEL_DIFF
+from dbbasic.generators.model_diff import check_change, compile_model_change
 from dbbasic.generators.model_plans import compile_model_plans, model_versions
 from dbbasic.generators.patterns import check_common_migrations, compile_pattern
 from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
 from dbbasic.plan import artifacts, review
 from dbbasic.plan.fingerprint import fingerprint_plans
 from dbbasic.plan.lint import lint_context, lint_plan, rewrite_on_large_table
-from dbbasic.plan.model import Plan
+from dbbasic.plan.model import DdlStep, OnlineDdlStep, Plan
 from dbbasic.runner import history
 from dbbasic.runner.apply import RunOptions, StepResult, apply_plan, live_records, plan_state
 from dbbasic.runner.connect import Database, ResolvedTarget, connect, holder_info, resolve_target
 from dbbasic.runner.ddl import Timeouts
 from dbbasic.runner.events import Emit, Event, ignore
 from dbbasic.runner.introspect import describe_difference, live_fingerprint, table_rows
+from dbbasic.runner.read_model import LiveModel, is_opaque, read_model
 from dbbasic.runner.rollback import rollback_plan
 from dbbasic.specs.loader import Document, load_file
-from dbbasic.specs.model import Specs
+from dbbasic.specs.model import DataModel, Source, Specs, Table
 from dbbasic.specs.validate import validate as validate_documents
 from dbbasic.sql.dialect import Dialect
 
@@ -214,6 +219,124 @@ def diff(root: Path, plan_ids: Iterable[str] = ()) -> list[PlanDiff]:
         approved = approval is not None and approval.approves(plan)
         result.append(PlanDiff(plan, approved, [] if approved else review.diff_plan(plan, approval)))
     return result
+
+
+FROM_DB_PLAN = "from-db"
+
+
+@dataclass
+class DatabaseDiff:
+    """What a live database lacks to be the data model: a report, never written to generated/."""
+
+    target: str
+    dialect: str
+    plan: Plan
+    """The steps that would bring the database to the data model (none when it matches)."""
+    problems: list[Problem]
+    """Warnings of validation, then what the database has that the data model lacks or cannot say (errors)."""
+
+    @property
+    def matches(self) -> bool:
+        return not self.plan.steps and not any(p.level == "error" for p in self.problems)
+
+
+def diff_from_db(root: Path, target: str) -> DatabaseDiff:
+    """Compare the data model with what `target` has now (read from its catalog): the plan that would
+    bring it there, and what it has that the model lacks. Writes nothing, to the database or to generated/:
+    the answer depends on a live database, so it is a report to read, not a plan to commit and approve."""
+    specs, warnings = _require_specs(root)
+    model = specs.data
+    resolved = resolve_target(specs.project, target, root)
+    migrations = [p for p in _compile(root, specs).plans
+                  if p.dialect == resolved.dialect.name and p.generator not in (SCHEMA_GENERATOR, MODEL_DIFF)]
+    db = connect(resolved, root, must_exist=True)
+    try:
+        live = read_model(db, like=model)
+        sizes = table_rows(db, [t.name for t in live.model.tables])
+    finally:
+        db.close()
+    source = model.source or Source("specs", 1, "")
+    old, new, drift = _drift_basis(live, model, source, _made_by(migrations, resolved.dialect))
+    drift += check_change(old, new)
+    plan = compile_model_change(old, new, FROM_DB_PLAN, resolved.dialect, source)
+    plan = replace(plan, task=f"Bring {resolved.display} to the data model: {plan.task[0].lower()}{plan.task[1:]}")
+    ignore = {code: reason for table in model.tables for code, reason in table.lint_ignore.items()}
+    plan = lint_plan(plan, allow_destructive=True, ignore=ignore, indexed=model.indexed_columns(), table_rows=sizes)
+    return DatabaseDiff(resolved.display, resolved.dialect.name, plan, warnings + sorted(drift))
+
+
+def _made_by(migrations: list[Plan], dialect: Dialect) -> tuple[set[tuple[str, str]], set[str]]:
+    """The (table, column) pairs the migrations leave and the indexes they create: theirs, not drift."""
+    columns = {(table, c[0]) for plan in migrations for table, found in plan.leaves.items() for c in found or []}
+    indexes = set()
+    for plan in migrations:
+        for step in plan.steps:
+            for statement in step.up if isinstance(step, (DdlStep, OnlineDdlStep)) else ():
+                tree = dialect.parse(statement)
+                if isinstance(tree, exp.Create) and isinstance(tree.this, exp.Index):
+                    indexes.add(tree.this.name)
+    return columns, indexes
+
+
+def _drift_basis(live: LiveModel, model: DataModel, source: Source, made: tuple[set[tuple[str, str]], set[str]]
+                 ) -> tuple[DataModel, DataModel, list[Problem]]:
+    """The two models to compile the difference from, and what the database has that the model lacks.
+
+    A table or column the model lacks (and does not drop with `drop: true` or rename with `renamed_from`)
+    is reported and kept as it is on both sides: dbbasic drops only what a spec confirms. What the
+    project's migrations make (columns, tables, indexes beside `data:`) is kept and not reported. A column
+    of a type dbbasic does not write is reported and taken as the model has it (or left out), since no
+    plan can say its type."""
+    made_columns, made_indexes = made
+    made_tables = {table for table, _ in made_columns}
+    problems = []
+
+    def problem(table: Table | None, message: str, hint: str, code: str = "not-in-data-model") -> None:
+        problems.append(Problem(source.file, table.line if table and table.line else source.line, 1, "error",
+                                code, message, hint))
+
+    old_tables, extra_tables = [], []
+    kept = {t.renamed_from: t for t in model.tables if t.renamed_from and live.model.table(t.name) is None}
+    wanted = {t.name: t for t in model.tables}
+    new_fields: dict[str, list[Any]] = {t.name: list(t.fields) for t in model.tables}
+    new_indexes = {t.name: t.indexes for t in model.tables}
+    for table in live.model.tables:
+        spec = wanted.get(table.name) or kept.get(table.name)
+        extra = spec is None and table.name not in model.dropped_tables
+        if extra and table.name not in made_tables:
+            problem(None, f"table '{table.name}' is in the database and not in the data model",
+                    "describe it under `data:` if dbbasic should manage it; until then dbbasic leaves it alone")
+        fields = []
+        for column in table.fields:
+            own = spec.field(column.name) if spec else None
+            renamed = spec is not None and any(f.renamed_from == column.name and table.field(f.name) is None
+                                               for f in spec.fields)
+            if is_opaque(column.type):
+                if own is not None:
+                    fields.append(own)  # reported with the database's type; no plan can change it
+                continue
+            fields.append(column)
+            if spec is None or own is not None or renamed or column.name in spec.dropped_fields:
+                continue
+            new_fields[spec.name].append(column)
+            if (table.name, column.name) not in made_columns:
+                problem(spec, f"column '{table.name}.{column.name}' is in the database and not in the data model",
+                        f"add `{column.name}` to the fields of '{spec.name}', or `{column.name}: {{drop: true}}` "
+                        "to drop it; until then dbbasic leaves it alone")
+        read = replace(table, fields=tuple(fields))
+        old_tables.append(read)
+        if extra:
+            extra_tables.append(read)
+        elif spec is not None:
+            new_indexes[spec.name] = spec.indexes + tuple(
+                i for i in table.indexes if i.name in made_indexes and i not in spec.indexes)
+    for item in live.unexpressed:
+        where = f"{item.table}.{item.column}" if item.column else f"table '{item.table}'"
+        problem(wanted.get(item.table), f"{where} has {item.what}: the data model cannot say that",
+                "dbbasic leaves it as it is; change it with an explicit migration if it should go", "not-expressible")
+    new = replace(model, tables=tuple(replace(t, fields=tuple(new_fields[t.name]), indexes=new_indexes[t.name])
+                                      for t in model.tables) + tuple(extra_tables))
+    return DataModel(tuple(old_tables), source), new, problems
 
 
 def approve(root: Path, plan_ids: Iterable[str], by: str, now: datetime | None = None) -> list[review.Approval]:

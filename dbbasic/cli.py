@@ -26,12 +26,17 @@ from dbbasic.errors import (
     PlanError,
     Problem,
     SpecError,
+    TargetError,
 )
 from dbbasic.plan.model import canonical
+from dbbasic.plan.render import render_markdown
 from dbbasic.runner.connect import redact
 from dbbasic.runner.ddl import Timeouts
 
 EXIT_USER, EXIT_RUNTIME = 1, 3
+EXIT_DIFFERS, EXIT_TROUBLE = 1, 2
+"""`diff --from-db` exits as diff(1) does, so that CI tells drift from a broken spec: 0 the database matches,
+1 it differs, 2 the specs or the target are wrong (3, as everywhere, the database failed)."""
 
 
 def _fail(fmt: str, code: int, message: str, hint: str = "", problems: list[Problem] | None = None) -> NoReturn:
@@ -162,15 +167,29 @@ def plan(project: Path, fmt: str, check: bool) -> None:
 
 @main.command()
 @click.argument("plan_ids", nargs=-1)
+@click.option("--from-db", "from_db", metavar="TARGET",
+              help="Compare the data model with what the live database TARGET (a target name or URL) has.")
 @functools.partial(command, formats=("text", "json", "markdown"))
-def diff(project: Path, fmt: str, plan_ids: tuple[str, ...]) -> None:
+def diff(project: Path, fmt: str, plan_ids: tuple[str, ...], from_db: str | None) -> None:
     """Show, step by step, what changed in each plan since it was approved.
+
+    With --from-db TARGET, compare the data model with the tables, keys and indexes the live database
+    has instead, and print the plan that would bring it there (as plan.md; plan.json with --format
+    json). That plan depends on the database, so it is a report: nothing is written to generated/ and
+    it cannot be approved or applied. Exit 0 when the database matches the data model, 1 when it
+    differs (a drift check for CI), 2 on errors in the specs or the target, 3 when the database fails.
 
     \b
     Examples:
       dbbasic diff
       dbbasic diff schema --format markdown > comment.md
+      dbbasic diff --from-db prod
     """
+    if from_db is not None:
+        if plan_ids:
+            raise click.UsageError("--from-db compares the data model with a database; do not name plans with it")
+        _diff_from_db(project, fmt, from_db)
+        return
     diffs = api.diff(project, plan_ids)
     if fmt == "json":
         click.echo(canonical([{"plan": d.plan.id, "dialect": d.plan.dialect, "approved": d.approved,
@@ -194,6 +213,31 @@ def diff(project: Path, fmt: str, plan_ids: tuple[str, ...]) -> None:
         for change in d.changes:
             click.echo(f"  step {change.step_id}: {change.change}")
             click.echo("".join(f"    {line}\n" for line in change.diff.rstrip().splitlines()), nl=False)
+
+
+def _diff_from_db(project: Path, fmt: str, target: str) -> None:
+    try:
+        result = api.diff_from_db(project, target)
+    except SpecError as exc:
+        _fail(fmt, EXIT_TROUBLE, "the specs have errors", problems=exc.problems)
+    except TargetError as exc:
+        _fail(fmt, EXIT_TROUBLE, str(exc))
+    if fmt == "json":
+        click.echo(canonical({"ok": result.matches, "target": result.target, "dialect": result.dialect,
+                              "problems": [p.to_json() for p in result.problems], "plan": result.plan.to_json()}),
+                   nl=False)
+    else:
+        for problem in result.problems:
+            click.echo(problem.render(), err=True)
+        if result.plan.steps:
+            click.echo(render_markdown(result.plan), nl=False)
+        elif result.matches:
+            click.echo(f"{result.target} ({result.dialect}) matches the data model")
+        else:
+            click.echo(f"{result.target} ({result.dialect}) has what the data model lacks or cannot say (above); "
+                       "no step of the data model would change it")
+    if not result.matches:
+        sys.exit(EXIT_DIFFERS)
 
 
 @main.command()

@@ -154,7 +154,8 @@ def test_schema_export_writes_schemas_for_editors(tmp_path: Path) -> None:
     result = run("schema", "export", str(tmp_path / "schemas"))
     assert result.exit_code == 0
     written = sorted(p.name for p in (tmp_path / "schemas").iterdir())
-    assert written == ["data.json", "import.json", "migration.json", "project.json", "scaling.json", "spec.json"]
+    assert written == ["common_migration.json", "data.json", "import.json", "migration.json", "project.json",
+                       "scaling.json", "spec.json"]
     assert json.loads((tmp_path / "schemas" / "spec.json").read_text())["properties"]["data"] == {"$ref": "data.json"}
 
 

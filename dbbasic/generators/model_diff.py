@@ -2,9 +2,11 @@
 
 PostgreSQL gets online recipes: a column is added without a rewrite, a NOT NULL is proven by a
 `CHECK ... NOT VALID` that is validated (writes go on) before `SET NOT NULL`, foreign keys and CHECKs are
-added `NOT VALID` then validated, unique keys and indexes are built `CONCURRENTLY`. SQLite gets ALTER
-TABLE where it can (renames, plain added columns, indexes) and its table-rebuild procedure elsewhere.
-Nothing is dropped unless the spec says `drop: true`; what looks like a rename must say `renamed_from`.
+added `NOT VALID` then validated, unique keys and indexes are built `CONCURRENTLY`, and a column changes
+type through a shadow column (kept in step by a trigger, filled in batches, checked, then swapped in).
+SQLite gets ALTER TABLE where it can (renames, plain added columns, indexes) and its table-rebuild
+procedure elsewhere. Nothing is dropped unless the spec says `drop: true`; what looks like a rename must
+say `renamed_from`. `table_change_steps` compiles one table's change; the schema-edit patterns use it.
 """
 
 from __future__ import annotations
@@ -13,17 +15,18 @@ import difflib
 from dataclasses import replace
 from typing import cast
 
+import sqlglot
+from sqlglot import exp
+
 from dbbasic.errors import Problem
-from dbbasic.plan.model import DdlStep, OnlineDdlStep, Plan, Risk, Step
+from dbbasic.generators.steps import Steps, batch_key
+from dbbasic.plan.model import DdlStep, Plan, Step
 from dbbasic.specs.model import DataModel, Field, Index, IndexColumn, Source, Table
 from dbbasic.sql import ddl
-from dbbasic.sql.analyze import combine, statement_effect
 from dbbasic.sql.dialect import Dialect
 
 NAME = "model_diff"
-VERSION = 1
-
-
+VERSION = 2
 def check_change(old: DataModel, new: DataModel) -> list[Problem]:
     """What the change cannot be compiled without: a confirmed drop, a default, a rename."""
     file = new.source.file if new.source else "specs"
@@ -75,19 +78,19 @@ def renamed_table(table: Table, old_tables: dict[str, Table]) -> Table | None:
 
 
 def compile_model_change(old: DataModel, new: DataModel, plan_id: str, dialect: Dialect, source: Source) -> Plan:
-    steps = _Steps(dialect)
+    steps = Steps(dialect)
     old_tables = {t.name: t for t in old.tables}
     for table in new.tables:
         before = renamed_table(table, old_tables)
         if before is not None:
-            steps.add(f"rename-{before.name}", [ddl.rename_table(dialect, before.name, table.name)],
+            steps.ddl(f"rename-{before.name}", [ddl.rename_table(dialect, before.name, table.name)],
                       [ddl.rename_table(dialect, table.name, before.name)],
                       f"Rename table {before.name} to {table.name}")
             old_tables[table.name] = replace(old_tables.pop(before.name), name=table.name)
     for table in new.tables:
         if table.name not in old_tables:
             indexes = [ddl.create_index(dialect, table, i) for i in ddl.table_indexes(table)]
-            steps.add(f"create-{table.name}", [ddl.create_table(dialect, table, new), *indexes],
+            steps.ddl(f"create-{table.name}", [ddl.create_table(dialect, table, new), *indexes],
                       [ddl.drop_table(dialect, table)], f"Create table {table.name}")
     for table in new.tables:
         before = old_tables.get(table.name)
@@ -95,36 +98,32 @@ def compile_model_change(old: DataModel, new: DataModel, plan_id: str, dialect: 
             _change_table(steps, before, table, old, new)
     for name, before in old_tables.items():
         if new.table(name) is None:
-            steps.add(f"drop-{name}", [ddl.drop_table(dialect, before)],
+            steps.ddl(f"drop-{name}", [ddl.drop_table(dialect, before)],
                       [ddl.create_table(dialect, before, old)], f"Drop table {name} and its rows (confirmed)")
     what = ", ".join(sorted({s.id.split("-", 2)[1] for s in steps.steps})) or "nothing"
     return Plan(id=plan_id, task=f"Change the data model ({len(steps.steps)} steps: {what})", dialect=dialect.name,
                 source=source, generator=NAME, generator_version=VERSION, steps=tuple(steps.steps))
 
 
-class _Steps:
-    """Numbered steps, each with the lock and risk of its statements."""
-
-    def __init__(self, dialect: Dialect):
-        self.dialect = dialect
-        self.steps: list[Step] = []
-
-    def add(self, name: str, up: list[str], down: list[str] | None, description: str, online: bool = False) -> None:
-        lock, risk = combine([statement_effect(self.dialect, s) for s in up])
-        kind = OnlineDdlStep if online else DdlStep
-        self.steps.append(kind(f"{len(self.steps) + 1}-{name}", tuple(up), tuple(down) if down is not None else None,
-                               self.dialect.LOCKS[lock], cast(Risk, risk), description))
+def table_change_steps(before: Table, after: Table, old: DataModel, new: DataModel, dialect: Dialect
+                       ) -> tuple[Step, ...]:
+    """The steps that turn table `before` (of the model `old`) into `after` (of `new`), numbered from 1:
+    the recipes of a model change for one table (a renamed field says `renamed_from`). The schema-edit
+    patterns edit a table of the data model and compile the edit here, so each operation has one recipe."""
+    steps = Steps(dialect)
+    _change_table(steps, before, after, old, new)
+    return tuple(steps.steps)
 
 
-def _change_table(steps: _Steps, before: Table, after: Table, old: DataModel, new: DataModel) -> None:
+def _change_table(steps: Steps, before: Table, after: Table, old: DataModel, new: DataModel) -> None:
     dialect = steps.dialect
     renames = {f.renamed_from: f.name for f in after.fields
                if f.renamed_from and before.field(f.renamed_from) and not before.field(f.name)}
     for old_name, new_name in renames.items():
-        steps.add(f"rename-{after.name}.{old_name}", [ddl.rename_column(dialect, after.name, old_name, new_name)],
+        steps.ddl(f"rename-{after.name}.{old_name}", [ddl.rename_column(dialect, after.name, old_name, new_name)],
                   [ddl.rename_column(dialect, after.name, new_name, old_name)],
                   f"Rename column {after.name}.{old_name} to {new_name}")
-    before = replace(before, fields=tuple(replace(f, name=renames.get(f.name, f.name)) for f in before.fields))
+    before = rename_columns(before, renames)
     if before == after:
         return
     if dialect.inline_foreign_keys_only:
@@ -133,7 +132,19 @@ def _change_table(steps: _Steps, before: Table, after: Table, old: DataModel, ne
         _change_postgres_table(steps, before, after, old, new)
 
 
-def _change_sqlite_table(steps: _Steps, before: Table, after: Table, old: DataModel, new: DataModel) -> None:
+def rename_columns(table: Table, renames: dict[str, str]) -> Table:
+    """The table with fields renamed, its key, unique groups and indexes following them (as the database's do)."""
+    def name(column: str) -> str:
+        return renames.get(column, column)
+
+    return replace(table, fields=tuple(replace(f, name=name(f.name)) for f in table.fields),
+                   primary_key=tuple(map(name, table.primary_key)),
+                   unique=tuple(tuple(map(name, group)) for group in table.unique),
+                   indexes=tuple(replace(i, columns=tuple(replace(c, name=name(c.name)) for c in i.columns))
+                                 for i in table.indexes))
+
+
+def _change_sqlite_table(steps: Steps, before: Table, after: Table, old: DataModel, new: DataModel) -> None:
     dialect = steps.dialect
     added = [f for f in after.fields if before.field(f.name) is None]
     same = replace(after, fields=tuple(f for f in after.fields if before.field(f.name) is not None),
@@ -141,13 +152,13 @@ def _change_sqlite_table(steps: _Steps, before: Table, after: Table, old: DataMo
     simple = same == before and all(_sqlite_can_add(dialect, f) for f in added)
     if simple:  # only new plain columns and index changes: ALTER TABLE is enough
         for field in added:
-            steps.add(f"add-{after.name}.{field.name}", [ddl.add_column(dialect, after, field, new, inline=True)],
+            steps.ddl(f"add-{after.name}.{field.name}", [ddl.add_column(dialect, after, field, new, inline=True)],
                       [ddl.drop_column(dialect, after.name, field.name)], f"Add column {after.name}.{field.name}")
         _change_indexes(steps, before, after, online=False)
         return
     sources = {f.name: f.name for f in after.fields if before.field(f.name) is not None}
     back = {f.name: f.name for f in before.fields if after.field(f.name) is not None}
-    steps.add(f"rebuild-{after.name}", ddl.rebuild_table(dialect, before, after, new, sources),
+    steps.ddl(f"rebuild-{after.name}", ddl.rebuild_table(dialect, before, after, new, sources),
               ddl.rebuild_table(dialect, after, before, old, back),
               f"Rebuild table {after.name} (SQLite cannot ALTER this change): new table, copy, drop, rename")
     steps.steps[-1] = replace(cast(DdlStep, steps.steps[-1]), rebuild=True)
@@ -159,7 +170,7 @@ def _sqlite_can_add(dialect: Dialect, field: Field) -> bool:
     return not field.unique and not (default or "").startswith("(") and not (field.required and default is None)
 
 
-def _change_postgres_table(steps: _Steps, before: Table, after: Table, old: DataModel, new: DataModel) -> None:
+def _change_postgres_table(steps: Steps, before: Table, after: Table, old: DataModel, new: DataModel) -> None:
     dialect, t = steps.dialect, after.name
     for field in after.fields:
         was = before.field(field.name)
@@ -167,55 +178,168 @@ def _change_postgres_table(steps: _Steps, before: Table, after: Table, old: Data
             # The column alone first (no rewrite, a brief lock); its constraints follow, each built online.
             plain = replace(field, type=ddl.column_type(dialect, field, new), unique=False, ref=None, on_delete=None,
                             index=False)
-            steps.add(f"add-{t}.{field.name}", [ddl.add_column(dialect, after, plain, new)],
+            steps.ddl(f"add-{t}.{field.name}", [ddl.add_column(dialect, after, plain, new)],
                       [ddl.drop_column(dialect, t, field.name)], f"Add column {t}.{field.name}")
             _add_checks(steps, after, field)
-            _add_ref_and_unique(steps, after, field, new)
+            _add_ref_and_unique(steps, after, field, new)  # its `index:` is _change_indexes'
             continue
-        if ddl.column_type(dialect, was, old) != ddl.column_type(dialect, field, new):
-            new_type = dialect.column_type(ddl.column_type(dialect, field, new))
-            old_type = dialect.column_type(ddl.column_type(dialect, was, old))
-            q = dialect.quote(field.name)
-            steps.add(f"type-{t}.{field.name}",
-                      [ddl.alter_column(dialect, t, field.name, f"TYPE {new_type} USING {q}::{new_type}")],
-                      [ddl.alter_column(dialect, t, field.name, f"TYPE {old_type} USING {q}::{old_type}")],
-                      f"Change the type of {t}.{field.name} to {new_type} (rewrites the table)")
+        replaced = False  # the column was replaced by a shadow of the new type: its CHECKs are gone
+        if _sql_type(dialect, was, old) != _sql_type(dialect, field, new):
+            replaced = _change_type(steps, before, after, was, field, old, new)
         if dialect.default_sql(was) != dialect.default_sql(field):
-            steps.add(f"default-{t}.{field.name}", [_set_default(dialect, t, field)], [_set_default(dialect, t, was)],
+            steps.ddl(f"default-{t}.{field.name}", [_set_default(dialect, t, field)], [_set_default(dialect, t, was)],
                       f"Change the default of {t}.{field.name}")
         if field.required and not was.required:
             _add_not_null(steps, t, field.name)
         elif was.required and not field.required:
-            steps.add(f"nullable-{t}.{field.name}", [ddl.alter_column(dialect, t, field.name, "DROP NOT NULL")],
+            steps.ddl(f"nullable-{t}.{field.name}", [ddl.alter_column(dialect, t, field.name, "DROP NOT NULL")],
                       [ddl.alter_column(dialect, t, field.name, "SET NOT NULL")], f"Allow NULL in {t}.{field.name}")
-        if ddl.field_checks(dialect, before, was) != ddl.field_checks(dialect, after, field):
+        if replaced:
+            _add_checks(steps, after, field)
+        elif ddl.field_checks(dialect, before, was) != ddl.field_checks(dialect, after, field):
             for name, _ in ddl.field_checks(dialect, before, was):
-                steps.add(f"drop-check-{t}.{field.name}", [ddl.drop_constraint(dialect, t, name)], None,
+                steps.ddl(f"drop-check-{t}.{field.name}", [ddl.drop_constraint(dialect, t, name)], None,
                           f"Drop the old CHECK of {t}.{field.name}")
             _add_checks(steps, after, field)
         if (was.ref, was.on_delete, was.unique) != (field.ref, field.on_delete, field.unique):
             if was.ref:
                 name = ddl.constraint_name(dialect, t, [field.name], "fkey")
-                steps.add(f"drop-fkey-{t}.{field.name}", [ddl.drop_constraint(dialect, t, name)], None,
+                steps.ddl(f"drop-fkey-{t}.{field.name}", [ddl.drop_constraint(dialect, t, name)], None,
                           f"Drop the old foreign key of {t}.{field.name}")
             if was.unique and not field.unique:
                 name = ddl.constraint_name(dialect, t, [field.name], "key")
-                steps.add(f"drop-unique-{t}.{field.name}", [ddl.drop_constraint(dialect, t, name)], None,
+                steps.ddl(f"drop-unique-{t}.{field.name}", [ddl.drop_constraint(dialect, t, name)], None,
                           f"Drop the unique key of {t}.{field.name}")
             _add_ref_and_unique(steps, after, replace(field, unique=field.unique and not was.unique), new)
-    for field in before.fields:
-        if after.field(field.name) is None:
-            steps.add(f"drop-{t}.{field.name}", [ddl.drop_column(dialect, t, field.name)],
-                      [ddl.add_column(dialect, before, replace(field, required=False, unique=False, ref=None), old)],
-                      f"Drop column {t}.{field.name} and its data (confirmed)")
     for group in after.unique:
         if group not in before.unique:
             _add_unique(steps, t, list(group))
     for group in before.unique:
         if group not in after.unique:
             name = ddl.constraint_name(dialect, t, list(group), "key")
-            steps.add(f"drop-unique-{t}", [ddl.drop_constraint(dialect, t, name)], None, f"Drop unique key {name}")
+            steps.ddl(f"drop-unique-{t}", [ddl.drop_constraint(dialect, t, name)], None, f"Drop unique key {name}")
     _change_indexes(steps, before, after, online=True)
+    for field in before.fields:  # after its indexes and keys: a rollback adds the column back before them
+        if after.field(field.name) is None:
+            _drop_column(steps, before, field, old)
+
+
+def _drop_column(steps: Steps, table: Table, field: Field, model: DataModel) -> None:
+    """Drop a column; its down adds it back empty (the data cannot come back), so nullable, with its
+    CHECKs, unique key and reference (which hold on an empty column)."""
+    d, t, c = steps.dialect, table.name, field.name
+    down = [ddl.add_column(d, table, replace(field, required=False, unique=False, ref=None), model)]
+    down += [ddl.add_constraint(d, t, name, f"CHECK ({check})") for name, check in ddl.field_checks(d, table, field)]
+    if field.unique:
+        down.append(ddl.add_constraint(d, t, ddl.constraint_name(d, t, [c], "key"), f"UNIQUE ({d.quote(c)})"))
+    if field.ref:
+        down.append(ddl.add_constraint(d, t, ddl.constraint_name(d, t, [c], "fkey"),
+                                       ddl.foreign_key_definition(d, field, model)))
+    steps.ddl(f"drop-{t}.{c}", [ddl.drop_column(d, t, c)], down, f"Drop column {t}.{c} and its data (confirmed)")
+
+
+def _sql_type(dialect: Dialect, field: Field, model: DataModel) -> str:
+    """The column's SQL type: semantic types of one SQL type (text, email, string(n)) differ by CHECKs only."""
+    return dialect.column_type(ddl.column_type(dialect, field, model))
+
+
+def _change_type(steps: Steps, before: Table, after: Table, was: Field, field: Field, old: DataModel,
+                 new: DataModel) -> bool:
+    """A new type for a column without rewriting the table under ACCESS EXCLUSIVE: a shadow column of the
+    new type, kept in step with the column by a trigger, filled in batches over the key, checked, then
+    swapped in by one short transaction that drops the old column and gives the shadow its name, its NOT
+    NULL (proven beforehand by a validated CHECK), its default, its unique keys, foreign key and indexes
+    (built CONCURRENTLY on the shadow beforehand). It is what `ALTER COLUMN ... TYPE` does, online: the
+    column's CHECKs are the caller's (the new type's are added NOT VALID, then validated). The check proves
+    that every value converts and converts back to itself, so the old column drops no information. The
+    swap's down is that `ALTER ... TYPE` back (a rewrite, but only on rollback). The column moves to the
+    end of the table (PostgreSQL cannot reorder columns) and stays there after a rollback.
+
+    A key column, or a table with no key to walk, gets the plain `ALTER ... TYPE` (a rewrite) instead.
+    Returns whether the column was replaced by its shadow."""
+    d, t, c, q = steps.dialect, after.name, field.name, steps.dialect.quote
+    new_type, old_type = _sql_type(d, field, new), _sql_type(d, was, old)
+    retype = ddl.alter_column(d, t, c, f"TYPE {new_type} USING {q(c)}::{new_type}")
+    retype_back = ddl.alter_column(d, t, c, f"TYPE {old_type} USING {q(c)}::{old_type}")
+    key = batch_key(d, before, old)
+    if key is None or c in before.primary_key:
+        why = "it is the key" if c in before.primary_key else "the table has no single-column key to fill it by"
+        steps.ddl(f"type-{t}.{c}", [retype], [retype_back], f"Change the type of {t}.{c} to {new_type}: "
+                  f"rewrites the table under ACCESS EXCLUSIVE (no online recipe: {why})")
+        return False
+    shadow = ddl.constraint_name(d, "dbbasic", [c], "new")
+    sync = ddl.constraint_name(d, "dbbasic", [t, c], "sync")
+    add_shadow = ddl.add_column(d, Table(t, ()), Field(shadow, ddl.column_type(d, field, new)), new)
+    steps.ddl(f"shadow-{t}.{c}", [add_shadow], [ddl.drop_column(d, t, shadow)],
+              f"Add {t}.{shadow}, the {new_type} column that will replace {c} (nullable: no rewrite)")
+    steps.ddl(f"sync-{t}.{c}", ddl.sync_trigger(d, t, sync, shadow, f"NEW.{q(c)}::{new_type}", c),
+              ddl.drop_sync_trigger(d, t, sync), f"Keep {shadow} equal to {c} on every write while rows are filled")
+    after_key, upto = ddl.batch_bound(d, "after"), ddl.batch_bound(d, "upto")
+    # No down of its own: the shadow column it fills goes with the shadow step's down.
+    steps.batched(f"backfill-{t}.{c}", t, key.name,
+                  [f"UPDATE {q(t)} SET {q(shadow)} = {q(c)}::{new_type} "
+                   f"WHERE {q(key.name)} > {after_key} AND {q(key.name)} <= {upto}"], [],
+                  f"Fill {shadow} from {c}, in batches over {key.name}")
+    steps.check(f"verify-{t}.{c}", f"SELECT count(*) FROM {q(t)} WHERE {q(shadow)} IS DISTINCT FROM {q(c)}::{new_type} "
+                f"OR {q(shadow)}::{old_type} IS DISTINCT FROM {q(c)}", 0,
+                f"Every row's {c} is in {shadow} as {new_type}, and converts back to itself (nothing is lost)")
+    swap = ddl.drop_sync_trigger(d, t, sync)
+    if was.required:  # proven beforehand (after the backfill), so that SET NOT NULL in the swap scans nothing
+        proof = _prove_not_null(steps, t, shadow)
+        swap += [ddl.alter_column(d, t, shadow, "SET NOT NULL"), ddl.drop_constraint(d, t, proof)]
+    swap += [ddl.drop_column(d, t, c), ddl.rename_column(d, t, shadow, c)]
+    if d.default_sql(was) is not None:
+        swap.append(_set_default(d, t, was))
+    uniques = [[c]] * was.unique + [list(g) for g in before.unique if c in g]
+    for group in uniques:
+        name = ddl.constraint_name(d, t, group, "key")
+        built = _shadow_index(steps, t, Index(tuple(IndexColumn(n) for n in group), unique=True, name=name), c, shadow)
+        swap.append(ddl.add_constraint(d, t, name, f"UNIQUE USING INDEX {q(built)}"))
+    for index in ddl.table_indexes(before):
+        if c in [i.name for i in index.columns] or (index.where and _mentions(d, index.where, c)):
+            name = ddl.index_name(d, before, index)
+            swap.append(ddl.rename_index(d, _shadow_index(steps, t, replace(index, name=name), c, shadow), name))
+    restored = [ddl.add_constraint(d, t, name, f"CHECK ({check})") for name, check in ddl.field_checks(d, before, was)]
+    fkey = ddl.constraint_name(d, t, [c], "fkey")
+    if was.ref and was.ref == field.ref:
+        swap.append(ddl.add_constraint(d, t, fkey, ddl.foreign_key_definition(d, was, new), not_valid=True))
+    elif was.ref:  # dropped with the column; the caller's ref change owns the new one
+        target = next((table.name for table in new.tables if table.renamed_from == was.ref), was.ref)
+        restored.append(ddl.add_constraint(d, t, fkey, ddl.foreign_key_definition(d, replace(was, ref=target), new)))
+    steps.ddl(f"swap-{t}.{c}", swap, [retype_back, *restored, add_shadow],
+              f"Swap {shadow} in for {c} (one short transaction: drop the trigger and the old column, rename, "
+              "restore NOT NULL, default, keys and indexes)")
+    if was.ref and was.ref == field.ref:
+        steps.ddl(f"validate-fkey-{t}.{c}", [ddl.validate_constraint(d, t, fkey)], [],
+                  f"Check the references of existing rows of {t} (writes go on)")
+    return True
+
+
+def _shadow_index(steps: Steps, table: str, index: Index, column: str, shadow: str) -> str:
+    """Build `index` with the shadow in place of `column`, CONCURRENTLY, under a name of its own; the swap
+    gives it the index's name. Returns the name it is built under."""
+    d = steps.dialect
+    name = ddl.constraint_name(d, "dbbasic", [index.name or ""], "new")
+    columns = tuple(replace(i, name=shadow) if i.name == column else i for i in index.columns)
+    where = _rename_column(d, index.where, column, shadow) if index.where else None
+    built = Index(columns, index.unique, name, where)
+    steps.ddl(f"shadow-index-{table}", [ddl.create_index(d, Table(table, ()), built, concurrently=True)],
+              [ddl.drop_index(d, name, concurrently=True)], f"Build {name}, {index.name} on {shadow} (writes go on)",
+              online=True)
+    return name
+
+
+def _mentions(dialect: Dialect, where: str, column: str) -> bool:
+    return any(c.name == column for c in sqlglot.condition(where, dialect=dialect.sqlglot_name).find_all(exp.Column))
+
+
+def _rename_column(dialect: Dialect, where: str, old: str, new: str) -> str:
+    """A partial index's condition with column `old` read as `new`."""
+    tree = sqlglot.condition(where, dialect=dialect.sqlglot_name)
+    for column in list(tree.find_all(exp.Column)):
+        if column.name == old:
+            column.set("this", exp.to_identifier(new, quoted=True))
+    return tree.sql(dialect=dialect.sqlglot_name)
 
 
 def _set_default(dialect: Dialect, table: str, field: Field) -> str:
@@ -223,76 +347,79 @@ def _set_default(dialect: Dialect, table: str, field: Field) -> str:
     return ddl.alter_column(dialect, table, field.name, f"SET DEFAULT {default}" if default else "DROP DEFAULT")
 
 
-def _add_not_null(steps: _Steps, table: str, column: str) -> None:
+def _add_not_null(steps: Steps, table: str, column: str) -> None:
     """NOT NULL without a long lock: a NOT VALID check, validated while writes go on, then SET NOT NULL
     (which PostgreSQL proves from the validated check instead of scanning under ACCESS EXCLUSIVE)."""
-    d, q = steps.dialect, steps.dialect.quote
-    name = ddl.constraint_name(d, table, [column], "not_null")
-    steps.add(f"not-null-check-{table}.{column}",
-              [ddl.add_constraint(d, table, name, f"CHECK ({q(column)} IS NOT NULL)", not_valid=True)],
-              [ddl.drop_constraint(d, table, name)], f"Check {table}.{column} IS NOT NULL for new rows")
-    steps.add(f"not-null-validate-{table}.{column}", [ddl.validate_constraint(d, table, name)], [],
-              f"Prove {table}.{column} IS NOT NULL for existing rows (writes go on)")
-    steps.add(f"not-null-{table}.{column}", [ddl.alter_column(d, table, column, "SET NOT NULL"),
+    d = steps.dialect
+    name = _prove_not_null(steps, table, column)
+    steps.ddl(f"not-null-{table}.{column}", [ddl.alter_column(d, table, column, "SET NOT NULL"),
                                              ddl.drop_constraint(d, table, name)],
               [ddl.alter_column(d, table, column, "DROP NOT NULL")], f"Make {table}.{column} NOT NULL")
 
 
-def _add_checks(steps: _Steps, table: Table, field: Field) -> None:
+def _prove_not_null(steps: Steps, table: str, column: str) -> str:
+    """The steps that prove a column NOT NULL while writes go on (a NOT VALID check, then validated);
+    returns the check's name, which `SET NOT NULL` then relies on and drops."""
+    d, q = steps.dialect, steps.dialect.quote
+    name = ddl.constraint_name(d, table, [column], "not_null")
+    steps.ddl(f"not-null-check-{table}.{column}",
+              [ddl.add_constraint(d, table, name, f"CHECK ({q(column)} IS NOT NULL)", not_valid=True)],
+              [ddl.drop_constraint(d, table, name)], f"Check {table}.{column} IS NOT NULL for new rows")
+    steps.ddl(f"not-null-validate-{table}.{column}", [ddl.validate_constraint(d, table, name)], [],
+              f"Prove {table}.{column} IS NOT NULL for existing rows (writes go on)")
+    return name
+
+
+def _add_checks(steps: Steps, table: Table, field: Field) -> None:
     d = steps.dialect
     for name, check in ddl.field_checks(d, table, field):
-        steps.add(f"check-{table.name}.{field.name}", [ddl.add_constraint(d, table.name, name, f"CHECK ({check})",
+        steps.ddl(f"check-{table.name}.{field.name}", [ddl.add_constraint(d, table.name, name, f"CHECK ({check})",
                                                                           not_valid=True)],
                   [ddl.drop_constraint(d, table.name, name)], f"Check {table.name}.{field.name} for new rows")
-        steps.add(f"validate-{table.name}.{field.name}", [ddl.validate_constraint(d, table.name, name)], [],
+        steps.ddl(f"validate-{table.name}.{field.name}", [ddl.validate_constraint(d, table.name, name)], [],
                   f"Check {table.name}.{field.name} for existing rows (writes go on)")
 
 
-def _add_ref_and_unique(steps: _Steps, table: Table, field: Field, model: DataModel) -> None:
+def _add_ref_and_unique(steps: Steps, table: Table, field: Field, model: DataModel) -> None:
+    """The reference and unique key of a field, built online; its `index:` is _change_indexes' to build."""
     d = steps.dialect
     if field.ref:
         name = ddl.constraint_name(d, table.name, [field.name], "fkey")
         clause = ddl.foreign_key_definition(d, field, model)
-        steps.add(f"fkey-{table.name}.{field.name}", [ddl.add_constraint(d, table.name, name, clause, not_valid=True)],
+        steps.ddl(f"fkey-{table.name}.{field.name}", [ddl.add_constraint(d, table.name, name, clause, not_valid=True)],
                   [ddl.drop_constraint(d, table.name, name)], f"Reference {field.ref} from {table.name}.{field.name}")
-        steps.add(f"validate-fkey-{table.name}.{field.name}", [ddl.validate_constraint(d, table.name, name)], [],
+        steps.ddl(f"validate-fkey-{table.name}.{field.name}", [ddl.validate_constraint(d, table.name, name)], [],
                   f"Check the references of existing rows of {table.name} (writes go on)")
     if field.unique:
         _add_unique(steps, table.name, [field.name])
-    if field.index:
-        index = Index((IndexColumn(field.name),))
-        target = Table(table.name, table.fields)
-        steps.add(f"index-{table.name}.{field.name}", [ddl.create_index(d, target, index, concurrently=True)],
-                  [ddl.drop_index(d, ddl.index_name(d, target, index), concurrently=True)],
-                  f"Index {table.name}.{field.name}", online=True)
 
 
-def _add_unique(steps: _Steps, table: str, columns: list[str]) -> None:
+def _add_unique(steps: Steps, table: str, columns: list[str]) -> None:
     """A unique key without blocking writes: build its index CONCURRENTLY, then attach it as the constraint."""
     d = steps.dialect
     name = ddl.constraint_name(d, table, columns, "key")
     index = Index(tuple(IndexColumn(c) for c in columns), unique=True, name=name)
     target = Table(table, ())
-    steps.add(f"unique-index-{table}", [ddl.create_index(d, target, index, concurrently=True)],
+    steps.ddl(f"unique-index-{table}", [ddl.create_index(d, target, index, concurrently=True)],
               [ddl.drop_index(d, name, concurrently=True)], f"Build the unique index {name} (writes go on)",
               online=True)
-    steps.add(f"unique-{table}", [ddl.add_constraint(d, table, name, f"UNIQUE USING INDEX {d.quote(name)}")],
+    steps.ddl(f"unique-{table}", [ddl.add_constraint(d, table, name, f"UNIQUE USING INDEX {d.quote(name)}")],
               [ddl.drop_constraint(d, table, name)], f"Make {name} the unique key of {table}")
 
 
-def _change_indexes(steps: _Steps, before: Table, after: Table, online: bool) -> None:
+def _change_indexes(steps: Steps, before: Table, after: Table, online: bool) -> None:
     d = steps.dialect
     old = {ddl.index_name(d, before, i): i for i in ddl.table_indexes(before)}
     new = {ddl.index_name(d, after, i): i for i in ddl.table_indexes(after)}
     for name, index in new.items():
         if old.get(name) != index:
             if name in old:
-                steps.add(f"drop-index-{after.name}", [ddl.drop_index(d, name, concurrently=online)],
+                steps.ddl(f"drop-index-{after.name}", [ddl.drop_index(d, name, concurrently=online)],
                           [ddl.create_index(d, before, old[name], concurrently=online)], f"Drop index {name}",
                           online=online)
-            steps.add(f"index-{after.name}", [ddl.create_index(d, after, index, concurrently=online)],
+            steps.ddl(f"index-{after.name}", [ddl.create_index(d, after, index, concurrently=online)],
                       [ddl.drop_index(d, name, concurrently=online)], f"Create index {name}", online=online)
     for name, index in old.items():
         if name not in new:
-            steps.add(f"drop-index-{after.name}", [ddl.drop_index(d, name, concurrently=online)],
+            steps.ddl(f"drop-index-{after.name}", [ddl.drop_index(d, name, concurrently=online)],
                       [ddl.create_index(d, before, index, concurrently=online)], f"Drop index {name}", online=online)

@@ -229,3 +229,34 @@ def rebuild_table(dialect: Dialect, old: Table, new: Table, model: DataModel, so
         rename_table(dialect, temporary, new.name),
         *[create_index(dialect, new, i) for i in table_indexes(new)],
     ]
+
+
+# -- the online type change (PostgreSQL) ----------------------------------------------------------------------
+
+
+def rename_index(dialect: Dialect, old: str, new: str) -> str:
+    return f"ALTER INDEX {dialect.quote(old)} RENAME TO {dialect.quote(new)}"
+
+
+def sync_trigger(dialect: Dialect, table: str, name: str, target: str, expression: str, source: str) -> list[str]:
+    """A row trigger (and its PL/pgSQL function, both called `name`) that sets `target` to `expression` on
+    every INSERT and on every UPDATE of `source`: it keeps a shadow column in step with the column it will
+    replace while the rows already there are filled in batches."""
+    q = dialect.quote
+    body = f"\nBEGIN\n  NEW.{q(target)} := {expression};\n  RETURN NEW;\nEND\n"
+    tag = "$dbbasic$"
+    while tag in body:  # a quoted name could hold the tag and close the body early
+        tag = tag[:-1] + "_$"
+    return [f"CREATE FUNCTION {q(name)}() RETURNS trigger LANGUAGE plpgsql AS {tag}{body}{tag}",
+            f"CREATE TRIGGER {q(name)} BEFORE INSERT OR UPDATE OF {q(source)} ON {q(table)} "
+            f"FOR EACH ROW EXECUTE FUNCTION {q(name)}()"]
+
+
+def drop_sync_trigger(dialect: Dialect, table: str, name: str) -> list[str]:
+    q = dialect.quote
+    return [f"DROP TRIGGER IF EXISTS {q(name)} ON {q(table)}", f"DROP FUNCTION IF EXISTS {q(name)}()"]
+
+
+def batch_bound(dialect: Dialect, name: str) -> str:
+    """A batch bound (`after`, `upto`) as the dialect writes a named placeholder (`%(after)s`, `:after`)."""
+    return str(sqlglot.exp.Placeholder(this=name).sql(dialect=dialect.sqlglot_name))

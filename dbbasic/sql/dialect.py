@@ -32,6 +32,12 @@ class Dialect:
     """Foreign keys can only be declared in CREATE TABLE (SQLite has no ALTER TABLE ADD CONSTRAINT)."""
     url_schemes: ClassVar[tuple[str, ...]] = ()
     TYPE_MAPPING: ClassVar[dict[str, str]] = {}
+    READ_TYPES: ClassVar[dict[str, str]] = {}
+    """The inverse of TYPE_MAPPING, for reading a live database back (runner/read_model.py): the semantic
+    type a column of each SQL type (spelled as `schema_state.normalize_type` spells it, arguments left
+    off) reads as when nothing else (a CHECK, a default, the key) tells which of the types stored alike
+    it is; `email` and `url` are stored as `text`, so a text column reads as `text`. A type not listed
+    is not one dbbasic writes."""
     LENGTH_FUNCTION: ClassVar[str] = "char_length"
     """The function that counts a text's characters."""
     TABLE_EXISTS: ClassVar[str] = ""
@@ -266,6 +272,18 @@ class Postgres(Dialect):
         "json": "jsonb",
         "enum": "text",
     }
+    READ_TYPES = {
+        "bigint": "bigint",
+        "uuid": "uuid",
+        "text": "text",
+        "int": "int",
+        "decimal": "decimal",
+        "double precision": "float",
+        "boolean": "bool",
+        "date": "date",
+        "timestamptz": "timestamp",
+        "jsonb": "json",
+    }
 
     LOCKS = {
         "none": "none",
@@ -341,6 +359,7 @@ class Sqlite(Dialect):
         "json": "TEXT",
         "enum": "TEXT",
     }
+    READ_TYPES = {"INTEGER": "int", "TEXT": "text", "NUMERIC": "decimal", "REAL": "float"}
 
     LOCKS = {
         "none": "none",

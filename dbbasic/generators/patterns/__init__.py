@@ -17,9 +17,17 @@ from types import ModuleType
 
 from dbbasic.errors import Problem, SpecError
 from dbbasic.generators.patterns import (
+    add_column,
+    add_foreign_key,
+    add_index,
+    add_not_null,
     add_soft_delete,
+    add_unique,
+    change_type,
+    drop_column,
     merge_duplicates,
     normalize_phones,
+    rename_column,
     split_name_field,
     standardize_timezones,
 )
@@ -29,9 +37,17 @@ from dbbasic.specs.model import CommonMigration, DataModel, Migration
 from dbbasic.sql.dialect import Dialect
 
 PATTERNS: tuple[ModuleType, ...] = (
+    add_column,
+    add_foreign_key,
+    add_index,
+    add_not_null,
     add_soft_delete,
+    add_unique,
+    change_type,
+    drop_column,
     merge_duplicates,
     normalize_phones,
+    rename_column,
     split_name_field,
     standardize_timezones,
 )

@@ -7,23 +7,25 @@ a hint that shows the pattern's usage, so an author sees it as any other spec er
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from types import ModuleType
-from typing import Any, NoReturn, cast
-
-from sqlglot import exp
+from typing import Any, NoReturn
 
 from dbbasic.errors import Problem, SpecError
-from dbbasic.plan.model import BatchedStep, CheckStep, DdlStep, OnlineDdlStep, Risk, Step, TransformStep
+from dbbasic.generators import model_diff
+from dbbasic.generators.steps import batch_key
+from dbbasic.plan.model import Step, TransformStep
+from dbbasic.specs.data import DataModelBuilder
+from dbbasic.specs.loader import Document
 from dbbasic.specs.model import DataModel, Field, FieldType, Migration, Table
+from dbbasic.specs.schema import load_schema
+from dbbasic.specs.schema_errors import schema_problems
 from dbbasic.sql import ddl
-from dbbasic.sql.analyze import combine, statement_effect
 from dbbasic.sql.dialect import Dialect
 
 TEXT_TYPES = ("text", "string")
 """Semantic types of free text."""
-KEY_TYPES = ("id", "int", "bigint", "text", "string", "email", "phone", "url", "uuid")
-"""Semantic types of a key a batched step can walk (the runner walks integer, text and uuid keys)."""
 
 
 def fail(migration: Migration, code: str, message: str, hint: str) -> NoReturn:
@@ -140,10 +142,11 @@ class Parameters:
     def walk_key(self, dialect: Dialect, model: DataModel, table: Table, what: str) -> Field:
         """The single-column key a batched or transform step walks `table` by (integer, text or uuid); `what`
         says which step needs it, for the message."""
-        key = table.field(table.primary_key[0]) if len(table.primary_key) == 1 else None
-        if key is None or ddl.column_type(dialect, key, model).name not in KEY_TYPES:
-            found = (f"the key ({', '.join(table.primary_key)}) of '{table.name}'" if key is None
-                     else f"the key '{table.name}.{key.name}' is of type {ddl.column_type(dialect, key, model)}")
+        key = batch_key(dialect, table, model)
+        if key is None:
+            field = table.field(table.primary_key[0]) if len(table.primary_key) == 1 else None
+            found = (f"the key ({', '.join(table.primary_key)}) of '{table.name}'" if field is None
+                     else f"the key '{table.name}.{field.name}' is of type {ddl.column_type(dialect, field, model)}")
             self.fail("pattern-key", f"{found}: {what} walks a single-column integer, text or uuid key",
                       "write the migration as explicit steps over such a column")
         return key
@@ -165,6 +168,61 @@ class Parameters:
                     self.fail("name-taken", f"the {what} '{name}' would take the name of {owner}",
                               f"pick another name in `options:`; usage: {self.usage}")
 
+    def column(self, table: Table) -> Field:
+        """The field named by `field:`, of any type (a ref too)."""
+        name = self.spec.get("field")
+        if not isinstance(name, str) or not name:
+            self.fail("pattern-parameter", f"pattern {self.spec.get('pattern')} needs `field:`, the field of "
+                      f"'{table.name}' it applies to", f"usage: {self.usage}")
+        field = table.field(name)
+        if field is None:
+            self.fail("unknown-field", f"'{name}' is not a field of '{table.name}'",
+                      choices(name, [f.name for f in table.fields], f"fields of '{table.name}'")
+                      + f"usage: {self.usage}")
+        return field
+
+    def required(self, key: str) -> Any:
+        """An option the pattern cannot do without."""
+        if key not in self.options:
+            self.fail("pattern-parameter", f"pattern {self.spec.get('pattern')} needs `options: {{{key}: ...}}`",
+                      f"usage: {self.usage}")
+        return self.options[key]
+
+    def data_spec(self, definition: str, spec: Any, what: str) -> Document:
+        """Check `spec` against a definition of the `data:` schema (`field`, `index`); the document to read
+        it with the data model's parser (DataModelBuilder), whose problems `data_problem` reports."""
+        doc = Document(self.migration.source.file, {}, "")
+        schema = {"$defs": load_schema("data")["$defs"], "$ref": f"#/$defs/{definition}"}
+        self.data_problem(schema_problems(doc, (), spec, schema, what), what)
+        return doc
+
+    def data_problem(self, problems: list[Problem], what: str) -> None:
+        """Stop at the first problem the data model's schema or parser found in a spec given as options."""
+        if problems:
+            first = problems[0]
+            self.fail(first.code, f"{what}: {first.message}", (f"{first.hint}; " if first.hint else "")
+                      + f"usage: {self.usage}")
+
+    def field_spec(self, model: DataModel, name: str, spec: Any, what: str) -> Field:
+        """A field written as in `data:` (`string(40)`, or a mapping of its type and constraints), read by
+        the data model's own schema and parser; `what` says where it was given, for the message."""
+        for key in ("primary_key", "renamed_from", "drop"):
+            if isinstance(spec, dict) and key in spec:
+                self.fail("pattern-parameter", f"{what} cannot say `{key}:`; a pattern edits one column",
+                          f"usage: {self.usage}")
+        if isinstance(spec, dict) and "type" not in spec and "ref" not in spec:
+            self.fail("pattern-parameter", f"{what} needs `type:` (or `ref:`)", f"usage: {self.usage}")
+        doc = self.data_spec("field", spec, what)
+        problems: list[Problem] = []
+        field = DataModelBuilder((), problems)._field(doc, (), name, spec)[0]
+        self.data_problem(problems, what)
+        target = model.table(field.ref) if field.ref else None
+        if field.ref and (target is None or len(target.primary_key) != 1):
+            self.fail("unknown-ref", f"{what}: '{field.ref}' is not a table of the data model with a single-column "
+                      "key", choices(field.ref, [t.name for t in model.tables if len(t.primary_key) == 1],
+                                     "tables it can refer to") + f"usage: {self.usage}")
+        return field
+
 
 def transform_log(dialect: Dialect, model: DataModel, key: Field, source: Field, into: Field, name: str) -> Table:
     """The log table of a transform step (TransformStep.LOG_COLUMNS): the row's key, the original and the
@@ -178,47 +236,14 @@ def transform_log(dialect: Dialect, model: DataModel, key: Field, source: Field,
                         Field(note, text, required=True), Field(reason, text)), primary_key=(row_key,))
 
 
-def bound(dialect: Dialect, name: str) -> str:
-    """A batch bound (`after`, `upto`) as the dialect writes a named placeholder: `%(after)s` on PostgreSQL,
-    `:after` on SQLite, as explicit batched steps translated by sqlglot have them (the runner takes both),
-    so that the statement parses and the schema simulation can follow it."""
-    return str(exp.Placeholder(this=name).sql(dialect=dialect.sqlglot_name))
-
-
 def builds_indexes_online(dialect: Dialect) -> bool:
     """Whether the dialect builds an index without blocking writes (PostgreSQL's CONCURRENTLY), which runs
     outside a transaction: only such a dialect can leave an INVALID index behind, so it says how to find one."""
     return bool(dialect.INVALID_INDEX)
 
 
-class Steps:
-    """Numbered steps (`1-add-...`, `2-...`), each with the lock and risk of its statements."""
-
-    def __init__(self, dialect: Dialect):
-        self.dialect = dialect
-        self.steps: list[Step] = []
-
-    def _id(self, name: str) -> str:
-        return f"{len(self.steps) + 1}-{name}"
-
-    def ddl(self, name: str, up: list[str], down: list[str], description: str, online: bool = False) -> None:
-        lock, risk = combine([statement_effect(self.dialect, s) for s in up])
-        kind = OnlineDdlStep if online else DdlStep
-        self.steps.append(kind(self._id(name), tuple(up), tuple(down), self.dialect.LOCKS[lock], cast(Risk, risk),
-                               description))
-
-    def batched(self, name: str, table: str, key: str, up: list[str], down: list[str], description: str) -> None:
-        _, risk = combine([statement_effect(self.dialect, s) for s in up])
-        self.steps.append(BatchedStep(self._id(name), table, key, tuple(up), down=tuple(down),
-                                      lock=self.dialect.LOCKS["rows"] + ", one batch at a time",
-                                      risk=cast(Risk, risk), description=description))
-
-    def transform(self, name: str, table: Table, key: Field, column: str, into: str, module: ModuleType,
-                  parameters: dict[str, Any], log: str, down: list[str], description: str) -> None:
-        self.steps.append(TransformStep(self._id(name), table.name, key.name, column, into, module.NAME,
-                                        module.VERSION, parameters, log, down=tuple(down),
-                                        lock=self.dialect.LOCKS["rows"] + ", one batch at a time",
-                                        description=description))
-
-    def check(self, name: str, sql: str, expect: Any, description: str) -> None:
-        self.steps.append(CheckStep(self._id(name), sql, expect, description))
+def edit_table(model: DataModel, dialect: Dialect, before: Table, after: Table) -> tuple[Step, ...]:
+    """The steps of a schema edit: the data model's own recipe (model_diff) for changing table `before`
+    into `after`, so that an edit compiles exactly as the same change of `data:` would."""
+    edited = dataclasses.replace(model, tables=tuple(after if t.name == before.name else t for t in model.tables))
+    return model_diff.table_change_steps(before, after, model, edited, dialect)

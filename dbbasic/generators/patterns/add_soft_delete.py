@@ -16,7 +16,8 @@ schedule.
 
 from __future__ import annotations
 
-from dbbasic.generators.patterns._common import Parameters, Steps, builds_indexes_online
+from dbbasic.generators.patterns._common import Parameters, builds_indexes_online
+from dbbasic.generators.steps import Steps
 from dbbasic.plan.model import Step
 from dbbasic.specs.model import DataModel, Field, FieldType, Index, IndexColumn, Migration, Table
 from dbbasic.sql import ddl

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbbasic.generators.patterns._common import TEXT_TYPES, Parameters, Steps
+from dbbasic.generators.patterns._common import TEXT_TYPES, Parameters
+from dbbasic.generators.steps import Steps
 from dbbasic.plan.model import Step
 from dbbasic.specs.model import DataModel, Field, FieldType, Migration, Table
 from dbbasic.sql import ddl

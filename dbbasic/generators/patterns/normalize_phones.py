@@ -22,7 +22,8 @@ its batch is done makes the check fail, and the plan stops there.
 
 from __future__ import annotations
 
-from dbbasic.generators.patterns._common import Parameters, Steps, transform_log
+from dbbasic.generators.patterns._common import Parameters, transform_log
+from dbbasic.generators.steps import Steps
 from dbbasic.plan.model import Step, TransformStep
 from dbbasic.specs.model import DataModel, Migration
 from dbbasic.sql import ddl

@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from dbbasic.generators.patterns._common import TEXT_TYPES, Parameters, Steps, bound
+from dbbasic.generators.patterns._common import TEXT_TYPES, Parameters
+from dbbasic.generators.steps import Steps
 from dbbasic.plan.model import Step
 from dbbasic.specs.model import DataModel, Field, FieldType, Migration
 from dbbasic.sql import ddl
@@ -93,7 +94,7 @@ def _particles(dialect: Dialect) -> str:
 def _postgres_split(dialect: Dialect, table: str, key: str, source: str, first: str, last: str) -> str:
     """Words as an array (runs of whitespace collapsed, then trimmed); the cut is the last index, before the
     last word, that is 1 or no particle; first and last name are the array's two slices."""
-    q, after, upto = dialect.quote, bound(dialect, "after"), bound(dialect, "upto")
+    q, after, upto = dialect.quote, ddl.batch_bound(dialect, "after"), ddl.batch_bound(dialect, "upto")
     space = dialect.literal(f"[{WHITESPACE.encode('unicode_escape').decode()}]+")
     return (
         f"UPDATE {q(table)} SET ({q(first)}, {q(last)}) = (\n"
@@ -114,7 +115,7 @@ def _sqlite_split(dialect: Dialect, table: str, key: str, source: str, first: st
     """SQLite has no regular expressions: a recursive CTE takes the words off the front of each name one by
     one (with the name joined so far), the cut is found as on PostgreSQL, and both names are read from the
     joined prefixes. The CTEs are named `dbbasic_*` so that they hide no table of the project."""
-    q, after, upto = dialect.quote, bound(dialect, "after"), bound(dialect, "upto")
+    q, after, upto = dialect.quote, ddl.batch_bound(dialect, "after"), ddl.batch_bound(dialect, "upto")
     spaced = q(source)
     for character in WHITESPACE[1:]:
         spaced = f"replace({spaced}, char({ord(character)}), ' ')"

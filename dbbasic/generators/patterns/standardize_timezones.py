@@ -29,7 +29,8 @@ session used another time zone, the stored instants are already right: do not us
 
 from __future__ import annotations
 
-from dbbasic.generators.patterns._common import TEXT_TYPES, Parameters, Steps, transform_log
+from dbbasic.generators.patterns._common import TEXT_TYPES, Parameters, transform_log
+from dbbasic.generators.steps import Steps
 from dbbasic.plan.model import Step, TransformStep
 from dbbasic.specs.model import DataModel, Field, FieldType, Migration
 from dbbasic.sql import ddl

@@ -1,0 +1,61 @@
+"""Numbered plan steps as every generator builds them (`1-add-...`, `2-...`), each with the lock and risk
+its statements take (sql/analyze.py), and the key a batched or transform step can walk a table by.
+
+    steps = Steps(dialect)
+    steps.ddl("add-users.nick", [ddl.add_column(...)], [ddl.drop_column(...)], "Add column users.nick")
+    plan_steps = tuple(steps.steps)
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, cast
+
+from dbbasic.plan.model import BatchedStep, CheckStep, DdlStep, OnlineDdlStep, Risk, Step, TransformStep
+from dbbasic.specs.model import DataModel, Field, Table
+from dbbasic.sql import ddl
+from dbbasic.sql.analyze import combine, statement_effect
+from dbbasic.sql.dialect import Dialect
+
+BATCH_KEY_TYPES = ("id", "int", "bigint", "text", "string", "email", "phone", "url", "uuid")
+"""Semantic types of a key a batched step can walk (the runner walks integer, text and uuid keys)."""
+
+
+def batch_key(dialect: Dialect, table: Table, model: DataModel) -> Field | None:
+    """The single-column key a batched or transform step can walk the table by, if it has one."""
+    key = table.field(table.primary_key[0]) if len(table.primary_key) == 1 else None
+    return key if key is not None and ddl.column_type(dialect, key, model).name in BATCH_KEY_TYPES else None
+
+
+class Steps:
+    def __init__(self, dialect: Dialect):
+        self.dialect = dialect
+        self.steps: list[Step] = []
+
+    def _id(self, name: str) -> str:
+        return f"{len(self.steps) + 1}-{name}"
+
+    def ddl(self, name: str, up: list[str], down: list[str] | None, description: str, online: bool = False) -> None:
+        """Statements run together (or, `online`, one by one outside a transaction); `down` None: no undo."""
+        lock, risk = combine([statement_effect(self.dialect, s) for s in up])
+        kind = OnlineDdlStep if online else DdlStep
+        self.steps.append(kind(self._id(name), tuple(up), tuple(down) if down is not None else None,
+                               self.dialect.LOCKS[lock], cast(Risk, risk), description))
+
+    def batched(self, name: str, table: str, key: str, up: list[str], down: list[str], description: str) -> None:
+        """Statements run over key ranges of `table` (`ddl.batch_bound` writes their bounds)."""
+        _, risk = combine([statement_effect(self.dialect, s) for s in up])
+        self.steps.append(BatchedStep(self._id(name), table, key, tuple(up), down=tuple(down),
+                                      lock=self.dialect.LOCKS["rows"] + ", one batch at a time",
+                                      risk=cast(Risk, risk), description=description))
+
+    def transform(self, name: str, table: Table, key: Field, column: str, into: str, module: ModuleType,
+                  parameters: dict[str, Any], log: str, down: list[str], description: str) -> None:
+        """A transform (dbbasic/transforms/) of `column` into `into`, logged in the table `log`."""
+        self.steps.append(TransformStep(self._id(name), table.name, key.name, column, into, module.NAME,
+                                        module.VERSION, parameters, log, down=tuple(down),
+                                        lock=self.dialect.LOCKS["rows"] + ", one batch at a time",
+                                        description=description))
+
+    def check(self, name: str, sql: str, expect: Any, description: str) -> None:
+        self.steps.append(CheckStep(self._id(name), sql, expect, description))
