@@ -103,7 +103,8 @@ def _rows(event: Event) -> str:
 
 
 def _summary(event: Event) -> str:
-    if event.event != "step_finished" or event.status != "applied" or event.kind not in ("batched", "copy", "ddl"):
+    counted = ("batched", "copy", "transform", "ddl")
+    if event.event != "step_finished" or event.status != "applied" or event.kind not in counted:
         return ""
     if event.kind == "ddl":
         return f" ({event.rows} rows)" if event.rows else ""
