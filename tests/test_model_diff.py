@@ -120,6 +120,19 @@ def test_a_field_gone_without_drop_is_an_error_that_suggests_the_rename(tmp_path
     assert "write `renamed_from: nick` on 'nickname'" in problem.hint
 
 
+def test_a_table_gone_without_drop_is_an_error_that_suggests_the_look_alike(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    api.plan(root)
+    (root / "specs/data.yaml").write_text(V1.replace("  notes:\n", "  posts:\n"))
+    with pytest.raises(SpecError) as failed:
+        api.plan(root)
+    [problem] = failed.value.problems
+    assert (problem.code, problem.message) == ("table-gone", "table 'notes' is gone from the data model: that "
+                                                             "would drop it and its rows")
+    assert problem.hint == ("'posts' has its fields: if it was renamed, write `renamed_from: notes` on 'posts'; "
+                            "to drop it, write `notes: {drop: true}`")
+
+
 def test_a_new_required_field_needs_a_default(tmp_path: Path) -> None:
     root = project(tmp_path)
     api.plan(root)

@@ -27,6 +27,8 @@ from dbbasic.sql.dialect import Dialect
 
 NAME = "model_diff"
 VERSION = 2
+
+
 def check_change(old: DataModel, new: DataModel) -> list[Problem]:
     """What the change cannot be compiled without: a confirmed drop, a default, a rename."""
     file = new.source.file if new.source else "specs"
@@ -35,12 +37,16 @@ def check_change(old: DataModel, new: DataModel) -> list[Problem]:
     old_tables = {t.name: t for t in old.tables}
     renamed = {t.renamed_from: t for t in new.tables if t.renamed_from in old_tables and t.name not in old_tables}
     names = {t.name for t in new.tables}
+    added = [t for t in new.tables if t.name not in old_tables and t.renamed_from not in old_tables]
     for table in old.tables:
         if table.name not in names and table.name not in renamed and table.name not in new.dropped_tables:
+            alike = _alike_table(table, added)
             problems.append(Problem(file, at, 1, "error", "table-gone", f"table '{table.name}' is gone from the "
                                     "data model: that would drop it and its rows",
-                                    f"write `{table.name}: {{drop: true}}` to drop it, or `renamed_from: "
-                                    f"{table.name}` on its new name"))
+                                    (f"'{alike}' has its fields: if it was renamed, write `renamed_from: "
+                                     f"{table.name}` on '{alike}'; to drop it, write `{table.name}: {{drop: true}}`"
+                                     if alike else f"write `{table.name}: {{drop: true}}` to drop it, or "
+                                     f"`renamed_from: {table.name}` on its new name")))
     for table in new.tables:
         before = old_tables.get(table.name) or (renamed_table(table, old_tables))
         if before is None:
@@ -69,6 +75,14 @@ def check_change(old: DataModel, new: DataModel) -> list[Problem]:
                                         "the rows already in the table have no value for it",
                                         "give it a `default:`, or add it optional, fill it, then make it required"))
     return problems
+
+
+def _alike_table(gone: Table, added: list[Table]) -> str | None:
+    """The added table that looks most like a renamed `gone`: at least half its fields, same names and types."""
+    fields = {(f.name, f.type) for f in gone.fields}
+    scored = [(len(fields & {(f.name, f.type) for f in t.fields}), t.name) for t in added]
+    best = max(scored, default=(0, ""))
+    return best[1] if fields and best[0] * 2 >= len(fields) else None
 
 
 def renamed_table(table: Table, old_tables: dict[str, Table]) -> Table | None:
