@@ -37,10 +37,10 @@ def check_change(old: DataModel, new: DataModel) -> list[Problem]:
     old_tables = {t.name: t for t in old.tables}
     renamed = {t.renamed_from: t for t in new.tables if t.renamed_from in old_tables and t.name not in old_tables}
     names = {t.name for t in new.tables}
-    added = [t for t in new.tables if t.name not in old_tables and t.renamed_from not in old_tables]
+    new_tables = [t for t in new.tables if t.name not in old_tables and t.renamed_from not in old_tables]
     for table in old.tables:
         if table.name not in names and table.name not in renamed and table.name not in new.dropped_tables:
-            alike = _alike_table(table, added)
+            alike = _alike_table(table, new_tables)
             problems.append(Problem(file, at, 1, "error", "table-gone", f"table '{table.name}' is gone from the "
                                     "data model: that would drop it and its rows",
                                     (f"'{alike}' has its fields: if it was renamed, write `renamed_from: "
