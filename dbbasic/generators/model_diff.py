@@ -40,9 +40,9 @@ def check_change(old: DataModel, new: DataModel) -> list[Problem]:
     new_tables = [t for t in new.tables if t.name not in old_tables and t.renamed_from not in old_tables]
     for table in old.tables:
         if table.name not in names and table.name not in renamed and table.name not in new.dropped_tables:
-            alike, drop = _alike_table(table, new_tables), f"`{table.name}: {{drop: true}}`"
-            hint = (f"'{alike}' has its fields: if it was renamed, write `renamed_from: {table.name}` on '{alike}'; "
-                    f"to drop it, write {drop}" if alike else
+            similar, drop = _alike_table(table, new_tables), f"`{table.name}: {{drop: true}}`"
+            hint = (f"'{similar}' has its fields: if it was renamed, write `renamed_from: {table.name}` on "
+                    f"'{similar}'; to drop it, write {drop}" if similar else
                     f"write {drop} to drop it, or `renamed_from: {table.name}` on its new name")
             problems.append(Problem(file, at, 1, "error", "table-gone", f"table '{table.name}' is gone from the "
                                     "data model: that would drop it and its rows", hint))
