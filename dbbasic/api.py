@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from sqlglot import exp
 
 from dbbasic.errors import PlanError, Problem, SpecError, StalePlan, UnapprovedPlan
 from dbbasic.generators.explicit import compile_explicit
+from dbbasic.generators.imports import SourceFile, compile_import, read_source
 from dbbasic.generators.model_diff import NAME as MODEL_DIFF
 from dbbasic.generators.model_diff import check_change, compile_model_change
 from dbbasic.generators.model_plans import compile_model_plans, model_versions
@@ -27,17 +29,18 @@ from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
 from dbbasic.plan import artifacts, review
 from dbbasic.plan.fingerprint import fingerprint_plans
 from dbbasic.plan.lint import lint_context, lint_plan, rewrite_on_large_table
-from dbbasic.plan.model import DdlStep, OnlineDdlStep, Plan
+from dbbasic.plan.model import DdlStep, ImportStep, OnlineDdlStep, Plan
 from dbbasic.runner import history
 from dbbasic.runner.apply import RunOptions, StepResult, apply_plan, live_records, plan_state
 from dbbasic.runner.connect import Database, ResolvedTarget, connect, holder_info, resolve_target
 from dbbasic.runner.ddl import Timeouts
 from dbbasic.runner.events import Emit, Event, ignore
+from dbbasic.runner.imports import ImportFiles, ImportPreview, preview_import
 from dbbasic.runner.introspect import describe_difference, live_fingerprint, table_rows
 from dbbasic.runner.read_model import LiveModel, is_opaque, read_model
 from dbbasic.runner.rollback import rollback_plan
 from dbbasic.specs.loader import Document, load_file
-from dbbasic.specs.model import DataModel, Source, Specs, Table
+from dbbasic.specs.model import DataModel, ImportTask, Migration, Source, Specs, Table
 from dbbasic.specs.validate import validate as validate_documents
 from dbbasic.sql.dialect import Dialect
 
@@ -112,16 +115,22 @@ class Compiled:
     """The data model's versions to keep in generated/, by plan id."""
 
 
-def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None) -> Compiled:
-    """Compile validated specs into linted plans (no I/O); `snapshots` are the data model's recorded
-    versions (generated/schema/**/model.json), oldest first. Raises SpecError when a change of the data
-    model cannot be compiled (a field gone without `drop: true`, ...)."""
+def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
+                  root: Path | None = None) -> Compiled:
+    """Compile validated specs into linted plans; `snapshots` are the data model's recorded versions
+    (generated/schema/**/model.json), oldest first; `root`, the project directory, is where imports read
+    their sources (without it, imports are not compiled). Raises SpecError when a change of the data model,
+    a pattern or an import cannot be compiled (a field gone without `drop: true`, ...)."""
     plans: list[Plan] = []
     models, kept, problems = model_versions(specs.data, snapshots or [])
     if any(p.level == "error" for p in problems):
         raise SpecError(problems)
     pattern_problems: list[Problem] = []
     indexed = specs.data.indexed_columns()
+    # Migrations and imports apply in the order they are written: by file, then by place in the file.
+    tasks: list[Migration | ImportTask] = sorted([*specs.migrations, *(specs.imports if root is not None else ())],
+                                                 key=lambda t: (t.source.file, t.source.line))
+    sources: dict[str, SourceFile] = {}
     for name in specs.project.dialects:
         dialect = Dialect.get(name)
         # The data model's plans acknowledge their own drops: each was confirmed with `drop: true`.
@@ -129,17 +138,23 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None) -
             # Drops were confirmed with `drop: true`; other rules by the tables' `lint: {ignore: ...}`.
             ignore = {code: reason for table in model.tables for code, reason in table.lint_ignore.items()}
             plans.append(lint_plan(model_plan, allow_destructive=True, ignore=ignore, indexed=indexed))
-        for migration in specs.migrations:
+        for task in tasks:
             try:
-                plan = (compile_explicit(migration, dialect) if migration.kind == "steps"
-                        else compile_pattern(migration, specs.data, dialect) if migration.kind == "pattern"
+                if isinstance(task, ImportTask):
+                    assert root is not None
+                    if task.id not in sources:
+                        sources[task.id] = read_source(task, root)
+                    plans.append(lint_plan(compile_import(task, specs.data, dialect, sources[task.id]),
+                                           indexed=indexed))
+                    continue
+                plan: Plan | None = (compile_explicit(task, dialect) if task.kind == "steps"
+                        else compile_pattern(task, specs.data, dialect) if task.kind == "pattern"
                         else None)
             except SpecError as exc:  # one bad pattern should not hide the next: report them together
                 pattern_problems += [p for p in exc.problems if p not in pattern_problems]
                 continue
             if plan is not None:
-                plans.append(lint_plan(plan, migration.allow_destructive, migration.lint_ignore,
-                                       indexed=indexed))
+                plans.append(lint_plan(plan, task.allow_destructive, task.lint_ignore, indexed=indexed))
     pattern_problems += [p for p in check_common_migrations(specs.common_migrations) if p not in pattern_problems]
     if pattern_problems:
         raise SpecError(pattern_problems)
@@ -148,9 +163,9 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None) -
             problems.append(Problem(migration.source.file, migration.source.line, 1, "warning", "not-compiled",
                                     f"migration '{migration.id}': {_NOT_COMPILED[migration.kind]}",
                                     "it validates, so it is ready for the version that compiles it"))
-    for task in specs.imports:
+    for task in specs.imports if root is None else ():
         problems.append(Problem(task.source.file, task.source.line, 1, "warning", "not-compiled",
-                                f"import '{task.name}' validates; imports are not compiled in this version"))
+                                f"import '{task.name}' validates; imports compile with the project directory"))
     if specs.scaling is not None:
         problems.append(Problem(specs.scaling.source.file, specs.scaling.source.line, 1, "warning", "not-compiled",
                                 "scaling validates; scaling plans are not compiled in this version"))
@@ -166,7 +181,7 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None) -
 
 
 def _compile(root: Path, specs: Specs) -> Compiled:
-    return compile_specs(specs, artifacts.read_snapshots(root / "generated"))
+    return compile_specs(specs, artifacts.read_snapshots(root / "generated"), root)
 
 
 @dataclass
@@ -366,17 +381,23 @@ class ApplyResult:
     target: str
     dialect: str
     steps: list[StepResult]
+    previews: list[ImportPreview] = field(default_factory=list)
+    """With `dry_run`: what each pending import would do, read from its file."""
 
 
 def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: bool = False,
           require_approval: bool = True, lock_wait: float = 60.0, confirm: Iterable[str] = (),
-          timeouts: Timeouts | None = None, emit: Emit = ignore, force: bool = False) -> ApplyResult:
-    """Apply pending plans to `target` in order; refuse stale, hand-edited or unapproved plans first."""
+          timeouts: Timeouts | None = None, emit: Emit = ignore, force: bool = False,
+          preview_rows: int = 5) -> ApplyResult:
+    """Apply pending plans to `target` in order; refuse stale, hand-edited or unapproved plans first. A dry
+    run also previews each pending import: its first `preview_rows` records and its rules' counts."""
     specs, _ = _require_specs(root)
     resolved = resolve_target(specs.project, target, root)
     plans = _plans_for(root, specs, resolved, plan_ids)
+    files = ImportFiles(root, import_reports(root, resolved))
     options = RunOptions(dry_run, frozenset(confirm), timeouts or Timeouts(), emit,
-                         lambda name: connect(resolve_target(specs.project, name, root), root, must_exist=True))
+                         lambda name: connect(resolve_target(specs.project, name, root), root, must_exist=True),
+                         files)
     with _locked(resolved, root, lock_wait, plans, emit) as db:
         records = history.records(db)
         pending = [p for p in plans if plan_state(p, records) != "applied"]
@@ -384,14 +405,25 @@ def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: boo
         if pending and not dry_run:
             history.ensure(db)  # only now: a refused or dry run leaves the database as it was
         steps: list[StepResult] = []
-        for plan in pending:
-            if plan_state(plan, records) == "pending":  # a plan resumed half-way finds a schema half-way
+        for n, plan in enumerate(pending):
+            # A plan resumed half-way finds a schema half-way; in a dry run, the plans before this one did not
+            # really run, so only the first finds the schema it expects.
+            if plan_state(plan, records) == "pending" and not (dry_run and n):
                 _check_schema(db, plan, plan.expects, force, emit, "expects")
             _check_table_sizes(db, plan, force)
             steps += apply_plan(db, plan, options)
             if not dry_run:
                 _check_schema(db, plan, plan.leaves, True, emit, "leaves")
-        return ApplyResult(resolved.display, resolved.dialect.name, steps)
+        previews = [preview_import(plan, step, files, preview_rows) for plan in pending if dry_run
+                    for step in plan.steps if isinstance(step, ImportStep)]
+        return ApplyResult(resolved.display, resolved.dialect.name, steps, previews)
+
+
+def import_reports(root: Path, target: ResolvedTarget) -> Path:
+    """Where imports into `target` write their rejects and notes: `var/imports/<target>/` (a URL given as the
+    target gets a digest of it, which keeps its password out of the path)."""
+    name = target.name if target.name != target.url else "url-" + hashlib.sha256(target.url.encode()).hexdigest()[:12]
+    return root / "var" / "imports" / name
 
 
 def _check_table_sizes(db: Database, plan: Plan, force: bool) -> None:

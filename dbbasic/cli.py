@@ -32,6 +32,7 @@ from dbbasic.plan.model import canonical
 from dbbasic.plan.render import render_markdown
 from dbbasic.runner.connect import redact
 from dbbasic.runner.ddl import Timeouts
+from dbbasic.runner.imports import ImportPreview
 
 EXIT_USER, EXIT_RUNTIME = 1, 3
 EXIT_DIFFERS, EXIT_TROUBLE = 1, 2
@@ -284,6 +285,33 @@ def runner_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _preview_json(preview: ImportPreview) -> dict[str, Any]:
+    return {**asdict(preview), "counts": preview.counts.to_json()}
+
+
+def _preview_text(preview: ImportPreview) -> str:
+    """A dry run's view of an import: the sampled records, then a table of each rule's outcomes."""
+    rejected = ", ".join(f"{n} by {rule}" for rule, n in sorted(preview.rejected.items()))
+    out = [f"\n{preview.plan_id}: {preview.records} records in {preview.source}; {preview.would_load} would load"
+           + (f", {sum(preview.rejected.values())} rejected ({rejected})" if rejected else "")]
+    for sample in preview.samples:
+        if "rejected" in sample:
+            out.append(f"  line {sample['line']}: rejected by {sample['rejected'][0]}: {sample['rejected'][1]}")
+            continue
+        changes = [f"{name}: {source!r} -> {value!r}" if source != value else f"{name}: {value!r}"
+                   for name, source, value in sample["changes"]]
+        out.append(f"  line {sample['line']}: " + "; ".join(changes))
+    counts = preview.counts
+    names = list(dict.fromkeys([*counts.changed, *counts.unchanged, *counts.rejected, *counts.noted]))
+    if names:
+        width = max(len(n) for n in names)
+        out.append(f"  {'rule':<{width}}  changed  unchanged  rejected  noted")
+        out += [f"  {n:<{width}}  {counts.changed[n]:>7}  {counts.unchanged[n]:>9}  {counts.rejected[n]:>8}  "
+                f"{counts.noted[n]:>5}" for n in names]
+    out.append("  (duplicates of rows already in the table are found when the import runs)")
+    return "\n".join(out)
+
+
 def _timeouts(lock_timeout: float, statement_timeout: float) -> Timeouts:
     return Timeouts(lock_ms=int(lock_timeout * 1000), statement_ms=int(statement_timeout * 1000))
 
@@ -301,10 +329,12 @@ def _run_with_listener(fmt: str, run: Callable[[Any], Any]) -> Any:
 @runner_options
 @click.option("--confirm", multiple=True, metavar="PLAN:STEP", help="Mark a manual step as done.")
 @click.option("--force", is_flag=True, help="Apply even when the tables differ from what a plan expects.")
+@click.option("--preview-rows", type=click.IntRange(0), default=5, show_default=True,
+              help="With --dry-run: how many records of each pending import to show beside what they become.")
 @command
 def apply(project: Path, fmt: str, plan_ids: tuple[str, ...], target: str, dry_run: bool, no_approval: bool,
           lock_wait: float, lock_timeout: float, statement_timeout: float, confirm: tuple[str, ...],
-          force: bool) -> None:
+          force: bool, preview_rows: int) -> None:
     """Apply pending approved plans to a target, in order, each step in a transaction.
 
     Before a plan runs, the tables it touches are compared with the schema it was made for; a
@@ -312,6 +342,9 @@ def apply(project: Path, fmt: str, plan_ids: tuple[str, ...], target: str, dry_r
 
     With --format json, prints one JSON object per event (plan and step started and finished, a batch
     every 2 s), then a summary object.
+
+    With --dry-run, each pending import also reads its whole file: the first records beside what they
+    become, and per rule how many records it changed, left unchanged, rejected and noted.
 
     \b
     Examples:
@@ -321,11 +354,15 @@ def apply(project: Path, fmt: str, plan_ids: tuple[str, ...], target: str, dry_r
     """
     result = _run_with_listener(fmt, lambda emit: api.apply(
         project, target, plan_ids, dry_run=dry_run, require_approval=not no_approval, lock_wait=lock_wait,
-        confirm=confirm, timeouts=_timeouts(lock_timeout, statement_timeout), emit=emit, force=force))
+        confirm=confirm, timeouts=_timeouts(lock_timeout, statement_timeout), emit=emit, force=force,
+        preview_rows=preview_rows))
     if fmt == "json":
         click.echo(json.dumps({"event": "done", "ok": True, "target": result.target, "dialect": result.dialect,
-                               "steps": [asdict(s) for s in result.steps]}, sort_keys=True))
+                               "steps": [asdict(s) for s in result.steps],
+                               "previews": [_preview_json(p) for p in result.previews]}, sort_keys=True))
         return
+    for preview in result.previews:
+        click.echo(_preview_text(preview))
     ran = [s for s in result.steps if s.status in ("applied", "would run")]
     verb = "would run" if dry_run else "applied"
     click.echo(f"{verb} {len(ran)} steps on {result.target}" if ran else f"{result.target} is up to date")

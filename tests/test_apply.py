@@ -187,7 +187,7 @@ def test_a_second_runner_waits_then_says_who_holds_the_lock(tmp_path: Path, db_u
 
 def test_the_example_project_applies_on_sqlite(example: Path) -> None:
     result = api.apply(example, "dev")
-    assert [s.status for s in result.steps] == ["applied"] * 14
+    assert [s.status for s in result.steps] == ["applied"] * 17
     assert (example / "var" / "dev.db").exists()
 
 

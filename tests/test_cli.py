@@ -22,7 +22,7 @@ def test_the_five_minute_tour(example: Path) -> None:
     assert "schema (sqlite): approved, unchanged" in diff.stdout
     applied = run("apply", "--target", "dev", *p)
     assert applied.exit_code == 0, applied.stderr
-    assert "applied: schema 1-create-users" in applied.stdout and "applied 14 steps on dev" in applied.stdout
+    assert "applied: schema 1-create-users" in applied.stdout and "applied 17 steps on dev" in applied.stdout
     status = run("status", "--target", "dev", *p)
     assert "applied  migrations/recount  (3/3 steps)" in status.stdout and "nothing pending" in status.stdout
     assert run("apply", "--target", "dev", *p).stdout.strip() == "dev is up to date"
@@ -132,9 +132,9 @@ def test_json_output_for_machines_is_one_event_per_line(example: Path) -> None:
     assert finished["kind"] == "batched" and finished["status"] == "applied" and "elapsed" in finished
     applied = lines[-1]
     assert applied["event"] == "done" and applied["ok"] and applied["dialect"] == "sqlite"
-    assert len(applied["steps"]) == 14
+    assert len(applied["steps"]) == 17
     status = json.loads(run("status", "--target", "dev", "--format", "json", "--project", str(example)).stdout)
-    assert [p["state"] for p in status["plans"]] == ["applied"] * 5
+    assert [p["state"] for p in status["plans"]] == ["applied"] * 8
 
 
 def test_dry_run_prints_and_changes_nothing(example: Path) -> None:

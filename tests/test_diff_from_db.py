@@ -18,7 +18,7 @@ from dbbasic.runner.connect import connect, resolve_target
 from dbbasic.runner.read_model import read_model
 from dbbasic.specs.model import DataModel, Project
 
-MODEL_PLANS = ("schema", "schema/2")
+MODEL_PLANS = ("schema", "schema/2", "schema/3")
 
 
 def run(*args: str) -> Result:
@@ -100,7 +100,7 @@ def test_changes_made_by_hand_are_reported_with_the_steps_that_bring_the_databas
     assert 'DROP INDEX' in plan and '"todos_title_idx"' in plan  # an index is not data: the model's list holds
     assert "nickname" not in plan and "audit" not in plan  # columns and tables are never dropped by omission
     assert live(root, db_url) == before  # a report: nothing changed
-    assert sorted(p.name for p in (root / "generated").iterdir()) == ["migrations", "schema"]
+    assert sorted(p.name for p in (root / "generated").iterdir()) == ["imports", "migrations", "schema"]
 
 
 def test_a_data_model_ahead_of_the_database_gives_the_change_still_to_apply(example: Path, db_url: str) -> None:

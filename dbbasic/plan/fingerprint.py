@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dbbasic.plan.model import BatchedStep, CheckStep, CopyStep, DdlStep, OnlineDdlStep, Plan, Step, TransformStep
+from dbbasic.plan.model import (
+    BatchedStep,
+    CheckStep,
+    CopyStep,
+    DdlStep,
+    ImportStep,
+    OnlineDdlStep,
+    Plan,
+    Step,
+    TransformStep,
+)
 from dbbasic.sql.dialect import Dialect
 from dbbasic.sql.schema_state import SchemaState, apply_statement
 
@@ -48,6 +58,6 @@ def _statements(step: Step) -> tuple[str, ...]:
 def _tables(step: Step) -> set[str]:
     if isinstance(step, CopyStep):
         return {step.into} | ({step.table} if not step.source else set())
-    if isinstance(step, (BatchedStep, TransformStep)):
+    if isinstance(step, (BatchedStep, TransformStep, ImportStep)):
         return {step.table}
     return set()

@@ -122,6 +122,42 @@ class TransformStep:
 
 
 @dataclass(frozen=True)
+class ImportStep:
+    """Rows of a file (`source`, whose content had digest `sha256` when the plan was compiled, read as
+    `format` says) loaded into `table`: each record's columns mapped to fields (`columns`), run through
+    `rules` in order, cast to the field types (`types`), and inserted in batches, each committed with its
+    checkpoint. A record a rule or the database refuses is set aside, with the reason, in the rejects
+    file; the rows it loads are recorded so that `down` removes exactly them."""
+
+    kind: ClassVar[str] = "import"
+    ROWS_TABLE: ClassVar[str] = "dbbasic_import_rows"
+    """The runner's record of the rows an import loaded, by the target's key; the step's `down` removes them."""
+    KEYS_TABLE: ClassVar[str] = "dbbasic_import_keys"
+    """The match keys of an import's duplicate rule, with the line that had each first (0: a row of the table)."""
+    id: str
+    source: str
+    sha256: str
+    format: dict[str, Any]
+    table: str
+    key: str
+    """The target's primary key, by which loaded rows are recorded (and removed on rollback)."""
+    columns: dict[str, str]
+    """Source column -> field."""
+    types: dict[str, dict[str, Any]]
+    """Field -> its type (`type`, `args`, `values`), as the loader casts values."""
+    rules: tuple[dict[str, Any], ...]
+    """Each rule as understood: `rule` (its name), `parameters`, and `written` (the spec's words)."""
+    defaults: dict[str, str] = field(default_factory=dict)
+    """Field -> the SQL of its default in the model, which a record without a value for it gets."""
+    on_error: str = "reject"
+    batch_rows: int = 5000
+    down: tuple[str, ...] | None = None
+    lock: str = "ROW EXCLUSIVE on the target, one batch at a time"
+    risk: Risk = "caution"
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class CheckStep:
     """A query whose single value must equal `expect`, or the plan stops."""
 
@@ -142,12 +178,12 @@ class ManualStep:
     description: str = ""
 
 
-Step = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep | CheckStep | ManualStep
-SqlStep = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep
+Step = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep | ImportStep | CheckStep | ManualStep
+SqlStep = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep | ImportStep
 """Steps that change something, and so have a `down`, a lock and a risk."""
-SQL_STEPS = (DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep)
-STEP_CLASSES: dict[str, type[Step]] = {
-    cls.kind: cls for cls in (DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, CheckStep, ManualStep)}
+SQL_STEPS = (DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, ImportStep)
+STEP_CLASSES: dict[str, type[Step]] = {cls.kind: cls for cls in (
+    DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, ImportStep, CheckStep, ManualStep)}
 
 
 @dataclass(frozen=True, order=True)
@@ -289,5 +325,17 @@ def _normalized(step: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     return result
 
 
-__all__ = ["FORMAT", "BatchedStep", "CheckStep", "DdlStep", "Finding", "ManualStep", "Plan", "Source",
-           "Step", "TransformStep", "canonical"]
+__all__ = [
+    "FORMAT",
+    "BatchedStep",
+    "CheckStep",
+    "DdlStep",
+    "Finding",
+    "ImportStep",
+    "ManualStep",
+    "Plan",
+    "Source",
+    "Step",
+    "TransformStep",
+    "canonical",
+]

@@ -14,6 +14,7 @@ from dbbasic.plan.model import (
     BatchedStep,
     CheckStep,
     CopyStep,
+    ImportStep,
     ManualStep,
     OnlineDdlStep,
     Plan,
@@ -100,12 +101,34 @@ def _step_markdown(step: Step, dialect: Dialect) -> list[str]:
                 f"`{step.key}`, in batches of about {step.target_ms} ms, each committed with its checkpoint. "
                 f"Each row it changes or notes (rejected values stay as they were) is listed in `{step.log}` with "
                 "the reason.", ""] + _down_markdown(step, dialect)
+    elif isinstance(step, ImportStep):
+        return _import_markdown(step) + _down_markdown(step, dialect)
     elif isinstance(step, OnlineDdlStep):
         notes = ["Runs outside a transaction, one statement at a time; an index an interrupted build left "
                  "INVALID is dropped and built again.", ""]
     else:
         notes = ["Runs in one transaction, waiting for its lock at most the lock timeout, retried with back-off.", ""]
     return notes + ["```sql", *[dialect.pretty(s) + ";" for s in step.up], "```"] + _down_markdown(step, dialect)
+
+
+def _import_markdown(step: ImportStep) -> list[str]:
+    """What a reviewer of an import needs: the file, how it is read, where each column goes, each rule as
+    it was understood."""
+    described = ", ".join(f"{k}: {json.dumps(v)}" for k, v in sorted(step.format.items()) if k != "columns")
+    refused = ("set aside in the rejects file with the reason" if step.on_error == "reject"
+               else "an error that stops the import (`on_error: stop`)")
+    lines = [f"Reads `{step.source}` ({step.sha256[:19]}...; {described}) and loads `{step.table}` in batches of "
+             f"{step.batch_rows} records, each committed with its checkpoint. A record that a rule or the database "
+             f"refuses is {refused}.",
+             "", "| source column | field |", "|---|---|"]
+    lines += [f"| `{column}` | `{name}` |" for column, name in step.columns.items()]
+    unmapped = [c for c in step.format.get("columns", []) if c not in step.columns]
+    if unmapped:
+        lines += ["", "Not imported (no field of that name, no rule maps it): " + ", ".join(f"`{c}`" for c in unmapped)]
+    lines += ["", "| # | rule | understood as | parameters |", "|---|---|---|---|"]
+    lines += [f"| {i} | {rule['written']} | `{rule['rule']}` | `{json.dumps(rule['parameters'], sort_keys=True)}` |"
+              for i, rule in enumerate(step.rules, start=1)]
+    return [*lines, ""]
 
 
 def _down_markdown(step: SqlStep, dialect: Dialect) -> list[str]:
@@ -128,6 +151,8 @@ def _up(step: Step) -> list[str] | None:
     if isinstance(step, CopyStep):
         origin = f"target {step.source}" if step.source else "this database"
         return [f"-- copy: {step.table} from {origin} into {step.into} ({', '.join(step.columns)}) by {step.key}"]
+    if isinstance(step, ImportStep):
+        return [f"-- import: {step.source} ({step.sha256}) into {step.table}, {len(step.rules)} rules"]
     if isinstance(step, TransformStep):
         return [f"-- transform: {step.table}.{step.column} into {step.into} with {step.transform} "
                 f"v{step.version} {json.dumps(step.parameters, sort_keys=True)} by {step.key}, log in {step.log}"]

@@ -19,6 +19,7 @@ from dbbasic.plan.model import (
     BatchedStep,
     CheckStep,
     CopyStep,
+    ImportStep,
     ManualStep,
     OnlineDdlStep,
     Plan,
@@ -31,6 +32,7 @@ from dbbasic.runner.connect import Database, redact
 from dbbasic.runner.copy import run_copy
 from dbbasic.runner.ddl import Timeouts, run_ddl, run_online_ddl
 from dbbasic.runner.events import Emit, Event, ignore
+from dbbasic.runner.imports import ImportFiles, run_import
 from dbbasic.runner.transform import run_transform
 
 
@@ -55,6 +57,8 @@ class RunOptions:
     emit: Emit = ignore
     open_source: Callable[[str], Database] | None = None
     """Connects to another target by name, for copy steps that read from one."""
+    files: ImportFiles | None = None
+    """Where import steps find their sources and write their reports."""
 
 
 class ManualStepPending(PlanError):
@@ -129,6 +133,8 @@ def _statements(step: Step) -> list[str]:
         return [f"-- copy {step.table} into {step.into} by {step.key}"]
     if isinstance(step, TransformStep):
         return [f"-- transform {step.table}.{step.column} into {step.into} with {step.transform} by {step.key}"]
+    if isinstance(step, ImportStep):
+        return [f"-- import {step.source} into {step.table}"]
     if isinstance(step, SQL_STEPS):
         return list(step.up)
     if isinstance(step, CheckStep):
@@ -153,6 +159,11 @@ def _run(db: Database, plan: Plan, step: Step, record: history.StepRecord | None
             rows, expected = _run_copy(db, plan, step, record, options)
         elif isinstance(step, TransformStep):
             rows, expected = run_transform(db, plan, step, record, options.timeouts, options.emit)
+        elif isinstance(step, ImportStep):
+            if options.files is None:
+                raise ApplyError(f"plan {plan.id}, step {step.id} imports a file, and no project directory was "
+                                 "given to find it in", plan.id, step.id)
+            rows, expected = run_import(db, plan, step, record, options.emit, options.files)
         elif isinstance(step, CheckStep):
             rows = _run_check(db, plan, step)
         elif isinstance(step, OnlineDdlStep):

@@ -94,6 +94,12 @@ class Database(Protocol):
         """Insert rows in bulk (inside the caller's transaction); return how many were written."""
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         """Run one statement once per parameter set, in the caller's transaction."""
+    def savepoint(self) -> Any:
+        """A block inside the caller's transaction that is undone alone when it raises."""
+    def iterate(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query a few at a time (memory stays flat), inside the caller's transaction."""
+    def is_refusal(self, error: BaseException) -> bool:
+        """Whether the database refused a row (a constraint, a value of the wrong type), not failed."""
     def lock(self, wait_seconds: float, holder: dict[str, str]) -> Any:
         """Be the only runner on this database until the block ends; wait at most `wait_seconds`."""
     def close(self) -> None: ...
@@ -164,6 +170,25 @@ class SqliteDatabase:
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         self.conn.executemany(self.dialect.bind_style(sql), params)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        self.conn.execute("SAVEPOINT dbbasic_savepoint")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO SAVEPOINT dbbasic_savepoint")
+            self.conn.execute("RELEASE SAVEPOINT dbbasic_savepoint")
+            raise
+        self.conn.execute("RELEASE SAVEPOINT dbbasic_savepoint")
+
+    def iterate(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[tuple[Any, ...]]:
+        cursor = self.conn.execute(self.dialect.bind_style(sql) if params is not None else sql, params or {})
+        while rows := cursor.fetchmany(5000):
+            yield from (tuple(row) for row in rows)
+
+    def is_refusal(self, error: BaseException) -> bool:
+        return isinstance(error, (sqlite3.IntegrityError, sqlite3.DataError))
 
     def query_read_only(self, sql: str) -> list[tuple[Any, ...]]:
         self.conn.execute("PRAGMA query_only = ON")
@@ -249,6 +274,21 @@ class PostgresDatabase:
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         with self.conn.cursor() as cursor:
             cursor.executemany(sql, params)
+
+    def savepoint(self) -> Any:
+        return self.conn.transaction()  # nested in the caller's: psycopg makes it a savepoint
+
+    def iterate(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[tuple[Any, ...]]:
+        # A server-side cursor: the rows come 5,000 at a time instead of all at once.
+        with self.conn.cursor(name="dbbasic_iterate") as cursor:
+            cursor.itersize = 5000
+            cursor.execute(sql, params)
+            yield from cursor
+
+    def is_refusal(self, error: BaseException) -> bool:
+        import psycopg
+
+        return isinstance(error, (psycopg.errors.IntegrityError, psycopg.errors.DataError))
 
     def query_read_only(self, sql: str) -> list[tuple[Any, ...]]:
         with self.conn.transaction(force_rollback=True):

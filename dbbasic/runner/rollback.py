@@ -18,7 +18,7 @@ from dbbasic.runner.ddl import DEFAULT_TIMEOUTS, Timeouts, with_lock_retries
 from dbbasic.runner.events import Emit, Event, ignore
 
 # Steps whose effects outlive a failure: their committed batches or statements need undoing too.
-_PARTIAL = ("batched", "copy", "transform", "online_ddl")
+_PARTIAL = ("batched", "copy", "transform", "import", "online_ddl")
 
 
 def steps_to_undo(plan: Plan, records: list[history.StepRecord]) -> list[Step]:

@@ -229,6 +229,10 @@ class ImportTask:
     name: str
     source: Source
     options: dict[str, Any]
+    id: str = ""
+    """Its plan id: `<file stem>` for `import:`, `<file stem>/<name>` for an entry of `one_time_tasks:`."""
+    rule_lines: tuple[int, ...] = ()
+    """The line of each of its `rules:`, for messages about one rule."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 from dbbasic.errors import Problem
 from dbbasic.specs.data import DataModelBuilder
 from dbbasic.specs.loader import Document, JsonPath
-from dbbasic.specs.migrations import MigrationBuilder
+from dbbasic.specs.migrations import PLAN_ID, MigrationBuilder
 from dbbasic.specs.model import CommonMigration, ImportTask, Migration, Project, Scaling, Source, Specs, Target
 from dbbasic.specs.ranges import coverage_problems, parse_range
 from dbbasic.specs.schema import TOP_LEVEL, load_schema
@@ -63,10 +63,11 @@ def validate(docs: list[Document], root: Path) -> tuple[Specs | None, list[Probl
             tasks = {stem: value} if section.key == "import" else value
             for name, task in tasks.items():
                 where = path if section.key == "import" else path + (name,)
-                imports.append(_import_task(doc, where, name, task, model.table, root, problems))
+                plan_id = stem if section.key == "import" else f"{stem}/{name}"
+                imports.append(_import_task(doc, where, name, plan_id, task, model.table, root, problems))
     scaling = _scaling([s for s in sections if s.key == "scaling"], model.table, problems)
     found = [m for m in migrations if m is not None]
-    _check_plan_ids(found, problems)
+    _check_plan_ids([*found, *imports], problems)
     if any(p.level == "error" for p in problems):
         return None, problems
     # Apply order is the order of writing: by file, then by place in the file (`list/10` after `list/2`).
@@ -148,8 +149,12 @@ def _project(sections: list[Section], problems: list[Problem]) -> Project:
     return Project(spec.get("name", "dbbasic-project"), dialect, tuple(dialects), tuple(targets))
 
 
-def _import_task(doc: Document, path: JsonPath, name: str, task: dict[str, Any], table: Any, root: Path,
-                 problems: list[Problem]) -> ImportTask:
+def _import_task(doc: Document, path: JsonPath, name: str, plan_id: str, task: dict[str, Any], table: Any,
+                 root: Path, problems: list[Problem]) -> ImportTask:
+    if not PLAN_ID.match(plan_id) or ".." in plan_id.split("/"):
+        problems.append(doc.problem(path, "plan-id", f"'{plan_id}' cannot be a plan id (it is made of the file's "
+                                    "path and the import's name)", "use lower-case words, digits, `_`, `-` and "
+                                    "`.` in the import's name and file name", key=True))
     model = task["target"]["model"]
     if table(model) is None:
         problems.append(doc.problem(path + ("target", "model"), "unknown-model",
@@ -162,7 +167,8 @@ def _import_task(doc: Document, path: JsonPath, name: str, task: dict[str, Any],
     if not found:
         problems.append(doc.problem(path + ("source", "path"), "source-missing", f"source file '{source}' not found",
                                     "paths are relative to the project directory"))
-    return ImportTask(name, Source(doc.file, doc.pos(path, key=True).line, doc.sha256), task)
+    rule_lines = tuple(doc.pos(path + ("rules", i)).line for i in range(len(task.get("rules", []))))
+    return ImportTask(name, Source(doc.file, doc.pos(path, key=True).line, doc.sha256), task, plan_id, rule_lines)
 
 
 def _scaling(sections: list[Section], table: Any, problems: list[Problem]) -> Scaling | None:
@@ -213,13 +219,14 @@ def _scaling(sections: list[Section], table: Any, problems: list[Problem]) -> Sc
     return Scaling(Source(doc.file, doc.pos(path, key=True).line, doc.sha256), spec)
 
 
-def _check_plan_ids(migrations: list[Migration], problems: list[Problem]) -> None:
-    seen: dict[str, Migration] = {}
-    for migration in migrations:
-        if migration.id == SCHEMA_PLAN_ID or migration.id in seen:
-            other = seen.get(migration.id)
+def _check_plan_ids(tasks: list[Migration | ImportTask], problems: list[Problem]) -> None:
+    seen: dict[str, Migration | ImportTask] = {}
+    for task in tasks:
+        if task.id == SCHEMA_PLAN_ID or task.id in seen:
+            other = seen.get(task.id)
             where = f"{other.source.file}:{other.source.line}" if other else "the data model's plan"
-            problems.append(Problem(migration.source.file, migration.source.line, 1, "error", "duplicate-plan-id",
-                                    f"plan id '{migration.id}' is already used by {where}",
-                                    "give this migration its own `id:`"))
-        seen[migration.id] = migration
+            problems.append(Problem(task.source.file, task.source.line, 1, "error", "duplicate-plan-id",
+                                    f"plan id '{task.id}' is already used by {where}",
+                                    "give this migration its own `id:`" if isinstance(task, Migration)
+                                    else "rename the import or its file"))
+        seen[task.id] = task

@@ -79,12 +79,21 @@ def prepare(parameters: dict[str, Any]) -> Transform:
                                              f"the {policy['ambiguous']} one ({chosen:%Z})")
         if policy["output"] == "datetime":
             return Outcome(instant, note or None, reason)
-        if instant.microsecond % 1000:
+        text = utc_text(instant)
+        if text is None:
             return reject(value, "it has sub-millisecond precision, which dbbasic's timestamp text does not keep")
-        text = f"{instant:%Y-%m-%dT%H:%M:%S}.{instant.microsecond // 1000:03d}Z"
         return Outcome(text, note or None, reason)
 
     return to_utc
+
+
+def utc_text(instant: datetime) -> str | None:
+    """An instant as dbbasic's timestamp text, `YYYY-MM-DDTHH:MM:SS.sssZ` in UTC (what SQLite columns hold and
+    PostgreSQL reads); None when it is finer than a millisecond, which that text would cut."""
+    instant = instant.astimezone(UTC)
+    if instant.microsecond % 1000:
+        return None
+    return f"{instant:%Y-%m-%dT%H:%M:%S}.{instant.microsecond // 1000:03d}Z"
 
 
 def _zone(name: Any) -> ZoneInfo:
