@@ -103,12 +103,12 @@ def _rows(event: Event) -> str:
 
 
 def _summary(event: Event) -> str:
-    counted = ("batched", "copy", "transform", "ddl")
+    counted = ("batched", "copy", "transform", "import", "ddl")
     if event.event != "step_finished" or event.status != "applied" or event.kind not in counted:
         return ""
     if event.kind == "ddl":
         return f" ({event.rows} rows)" if event.rows else ""
-    verb = "read" if event.kind == "copy" else "walked"
+    verb = "read" if event.kind in ("copy", "import") else "walked"
     return f" ({event.rows:,} rows, {event.expected or 0:,} {verb}, {event.elapsed:.1f}s)"
 
 

@@ -168,9 +168,11 @@ def run_import(db: Database, plan: Plan, step: ImportStep, record: history.StepR
         notes.close()
     if progress.rejected or any(progress.counts.noted.values()):
         noted = sum(progress.counts.noted.values())
+        shown = [p.relative_to(files.project) if p.is_relative_to(files.project) else p
+                 for p in (rejects_path, notes_path)]
         emit(Event("warning", plan.id, step.id, step.kind,
-                   message=f"{progress.rejected} of {progress.read} records rejected (see {rejects_path})"
-                           + (f", {noted} noted (see {notes_path})" if noted else "")))
+                   message=f"{progress.rejected} of {progress.read} records rejected (see {shown[0]})"
+                           + (f", {noted} noted (see {shown[1]})" if noted else "")))
     return progress.loaded, progress.read
 
 
