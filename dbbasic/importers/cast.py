@@ -18,8 +18,8 @@ What each semantic type takes (dbbasic/specs/model.py SEMANTIC_TYPES), beyond No
   other values are written as JSON;
 - uuid: any form Python reads (`{...}`, no hyphens, upper case) -> the canonical lower-case text;
 - enum: exactly one of the field's `values` -> text.
-Blank text (only whitespace) is NULL for every type but the text types, where it stays as it is: a
-spreadsheet cell with a space is no number, but it is a text.
+Blank text (only whitespace) is NULL for every type but text and string, where it stays as it is: a
+spreadsheet cell with a space is no number, no email and no phone number, but it is a text.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ from dbbasic.transforms.utc_timestamp import utc_text
 
 Cast = tuple[Any, str]
 TEXT_TYPES = ("text", "string", "email", "phone", "url")
+FREE_TEXT = ("text", "string")
+"""Types where blanks are a value: an email, a phone number or a URL of spaces is none."""
 INTEGER_RANGES = {"int": 31, "bigint": 63, "id": 63}
 """Semantic integer types -> the bits of their range, as PostgreSQL has them (integer, bigint)."""
 TRUE, FALSE = ("true", "t", "yes", "y", "1", "on"), ("false", "f", "no", "n", "0", "off")
@@ -52,7 +54,7 @@ def cast(value: Any, ftype: FieldType, values: tuple[Any, ...] = ()) -> Cast:
     the reason it does not fit."""
     if value is None:
         return None, ""
-    if isinstance(value, str) and ftype.name not in TEXT_TYPES and not value.strip():
+    if isinstance(value, str) and ftype.name not in FREE_TEXT and not value.strip():
         return None, ""
     return _CASTS[ftype.name](value, ftype, values)
 

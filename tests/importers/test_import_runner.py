@@ -8,9 +8,11 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +81,14 @@ def dialect_of(url: str) -> str:
     return "sqlite" if url.startswith("sqlite:") else "postgres"
 
 
-def project(tmp_path: Path, contacts: str = CONTACTS, rules: str = IMPORT) -> Path:
+def project(tmp_path: Path, contacts: str = CONTACTS, rules: str = IMPORT, files: dict[str, bytes] | None = None
+            ) -> Path:
+    """A project importing data/contacts.csv (`contacts`, written in cp1252) or other `files`, compiled."""
     root = write_project(tmp_path / "p", {"specs/dbbasic.yaml": "project:\n  dialects: [postgres, sqlite]\n",
                                           "specs/data.yaml": DATA, "specs/imports/contacts.yaml": rules})
     (root / "data").mkdir()
-    (root / "data" / "contacts.csv").write_bytes(contacts.encode("cp1252"))
+    for name, content in (files or {"contacts.csv": contacts.encode("cp1252")}).items():
+        (root / "data" / name).write_bytes(content)
     api.plan(root)
     return root
 
@@ -256,3 +261,57 @@ def test_kill_9_at_any_moment_neither_loses_nor_repeats_a_row_or_a_reject(tmp_pa
     found = rejects(root, db_url)[1:]
     assert len(found) == 4_000 and len({r[0] for r in found}) == 4_000
     assert query(db_url, root, "SELECT count(*) FROM dbbasic_import_rows") == [(36_000,)]
+
+
+def test_the_example_imports_load_the_same_rows_and_reject_the_same_records_on_both_databases(
+        example: Path, db_url: str) -> None:
+    api.apply(example, db_url, ["schema", "schema/2", "schema/3", "imports/contacts/crm", "imports/contacts/legacy"])
+    assert query(db_url, example, "SELECT plan_id, rows_touched, rows_expected FROM dbbasic_history "
+                                  "WHERE plan_id LIKE 'imports/%' ORDER BY plan_id") == [
+        ("imports/contacts/crm", 203, 300), ("imports/contacts/legacy", 53, 80)]
+    assert query(db_url, example, "SELECT count(*), count(DISTINCT lower(email)) FROM users") == [(256, 256)]
+    assert query(db_url, example, "SELECT count(*) FROM users WHERE phone IS NOT NULL AND phone NOT LIKE '+%'") == [
+        (0,)]
+    reports = api.import_reports(example, resolve_target(Project(), db_url, example)) / "imports" / "contacts"
+    by_rule: Counter[str] = Counter()
+    for name in ("crm", "legacy"):
+        with (reports / f"{name}.rejects.csv").open(encoding="utf-8", newline="") as handle:
+            by_rule.update(f"{name} {rule.split('#')[0]}" for _, rule, _, _ in list(csv.reader(handle))[1:])
+    assert by_rule == {"crm model": 4, "crm normalize_phone": 48, "crm parse_dates": 27, "crm skip_duplicates": 10,
+                       "crm validate_email": 8, "legacy normalize_phone": 11, "legacy parse_dates": 9,
+                       "legacy model": 2, "legacy skip_duplicates": 2, "legacy validate_email": 3}
+
+
+def test_json_lines_are_imported_like_csv_and_a_line_that_is_not_json_is_rejected(tmp_path: Path,
+                                                                                    db_url: str) -> None:
+    lines = ('{"Full Name": "Zoë Adams", "Email": "zoe@example.com", "Phone": "(202) 555-0143", "Company": "Acme", '
+             '"Signed Up": "2021-03-04", "Plan": "pro"}\n'
+             '\n'
+             '{"Full Name": "Bob", "Email": "bob@example.com", "Phone": null, "Company": {"name": "Nested"}, '
+             '"Signed Up": "04/05/2021"}\n'
+             'not json\n')
+    root = project(tmp_path, rules=IMPORT.replace("contacts.csv", "contacts.jsonl"),
+                   files={"contacts.jsonl": lines.encode()})
+    api.apply(root, db_url, require_approval=False)
+    assert users(db_url, root) == [
+        ("zoe@example.com", "Zoë Adams", "+12025550143", "Acme", "2021-03-04", "pro"),
+        ("bob@example.com", "Bob", None, '{"name":"Nested"}', "2021-04-05", "free")]
+    [(line, rule, _, record)] = rejects(root, db_url)[1:]
+    assert (line, rule, record) == ("4", "read", "not json")
+
+
+def test_a_table_of_another_sqlite_database_is_imported_like_csv(tmp_path: Path, db_url: str) -> None:
+    legacy = tmp_path / "legacy.db"
+    with sqlite3.connect(legacy) as db:
+        db.execute('CREATE TABLE people ("Full Name" TEXT, Email TEXT, Phone TEXT, Company TEXT, "Signed Up" TEXT, '
+                   'Plan TEXT)')
+        db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?)", [
+            ("Cy", "cy@example.com", "202-555-0111", "Old", "2020-01-02", "pro"),
+            ("Di", "CY@example.com", None, None, "1/2/2020", None)])
+    db.close()
+    root = project(tmp_path, rules=IMPORT.replace("path: data/contacts.csv", "path: data/legacy.db\n    table: people"),
+                   files={"legacy.db": legacy.read_bytes()})
+    api.apply(root, db_url, require_approval=False)
+    assert users(db_url, root) == [("cy@example.com", "Cy", "+12025550111", "Old", "2020-01-02", "pro")]
+    [(line, rule, reason, _)] = rejects(root, db_url)[1:]
+    assert (line, rule, reason) == ("2", "skip_duplicates#5", "duplicate of line 1")  # lines are rowids
