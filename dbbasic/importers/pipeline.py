@@ -27,7 +27,7 @@ not fit its field's type, or no value for a required field), as the rejects file
 @dataclass(frozen=True)
 class Loaded:
     """A record after the pipeline: `values` (in `Pipeline.fields` order) to insert, or None when `rule`
-    refused it for `reason`."""
+    refused it for `reason`, with `raw`, the record as it was in the file."""
 
     line: int
     raw: str
@@ -117,7 +117,8 @@ class Pipeline:
                 return Loaded(record.line, record.raw, None, MODEL, f"{name}: {reason}", notes=tuple(notes),
                               changed=tuple(changed))
             values.append(value)
-        return Loaded(record.line, record.raw, tuple(values), key=key, notes=tuple(notes), changed=tuple(changed))
+        # No raw text: only rejects are written out, and a worker sends back less.
+        return Loaded(record.line, "", tuple(values), key=key, notes=tuple(notes), changed=tuple(changed))
 
 
 def label(spec: dict[str, Any], index: int) -> str:

@@ -18,7 +18,8 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
@@ -33,6 +34,9 @@ from dbbasic.runner.connect import Database
 from dbbasic.runner.events import Emit, Event
 
 KEYS, ROWS, STAGING = ImportStep.KEYS_TABLE, ImportStep.ROWS_TABLE, "dbbasic_import_staging"
+BATCH_KEYS = "dbbasic_import_batch_keys"
+"""A batch's match keys, looked up in the keys table by a join (an `= ANY(array)` of 5,000 keys gets a
+generic plan on PostgreSQL once the statement is prepared, and then compares every key with every key)."""
 LINE = "dbbasic_line"
 """The staging table's column that holds each row's source line."""
 REFUSED = "database"
@@ -134,8 +138,10 @@ def run_import(db: Database, plan: Plan, step: ImportStep, record: history.StepR
         loader.prepare(fresh=record is None or not record.checkpoint, pipeline=pipeline)
         workers = WORKERS if path.stat().st_size > PARALLEL_BYTES or os.environ.get("DBBASIC_IMPORT_WORKERS") \
             else 0
-        batches = _transformed(_chunks(read_rows(path, fmt, progress.line), step.batch_rows), step, workers)
-        for batch in batches:
+        batches = _transformed(_chunks(read_rows(path, fmt, progress.line), step.batch_rows), step, workers, emit,
+                               plan)
+        for chunk, batch in batches:
+            raws: dict[int, str] = {}
             with db.transaction():
                 kept = loader.deduplicate(batch)
                 refused = loader.load([b for b in kept if b.values is not None])
@@ -150,6 +156,9 @@ def run_import(db: Database, plan: Plan, step: ImportStep, record: history.StepR
                             raise ApplyError(f"plan {plan.id}, step {step.id}: line {loaded.line} of {step.source}: "
                                              f"{loaded.rule}: {loaded.reason} (the spec says `on_error: stop`)",
                                              plan.id, step.id)
+                        if not loaded.raw:  # rejected here (a duplicate, the database): the file's text
+                            raws = raws or {r.line: r.raw for r in chunk}
+                            loaded = replace(loaded, raw=raws[loaded.line])
                         rejects.write([loaded.line, loaded.rule, loaded.reason, loaded.raw])
                         progress.rejected += 1
                 progress.read += len(batch)
@@ -206,24 +215,46 @@ def _run_chunk(rows: list[SourceRow]) -> list[Loaded]:
     return [_WORKER_PIPELINE.run(row) for row in rows]
 
 
-def _transformed(chunks: Iterator[list[SourceRow]], step: ImportStep, workers: int) -> Iterator[list[Loaded]]:
-    """Each chunk through the pipeline, in order: in this process, or in `workers` processes with a few
-    chunks in flight (so memory holds a few batches, not the file)."""
-    if not workers:
+def _ready() -> bool:
+    return _WORKER_PIPELINE is not None
+
+
+def _transformed(chunks: Iterator[list[SourceRow]], step: ImportStep, workers: int, emit: Emit,
+                 plan: Plan) -> Iterator[tuple[list[SourceRow], list[Loaded]]]:
+    """Each chunk beside what the pipeline made of it, in order: in this process, or in `workers` processes
+    with one chunk in flight per worker and one more (so memory holds a few batches, not the file)."""
+    pool = _pool(step, workers, emit, plan) if workers else None
+    if pool is None:
         pipeline = Pipeline(step.columns, step.types, step.rules)
         for chunk in chunks:
-            yield [pipeline.run(row) for row in chunk]
+            yield chunk, [pipeline.run(row) for row in chunk]
         return
-    # spawn, not fork: a forked child would share the database connection's socket.
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                             initargs=(step.columns, step.types, list(step.rules))) as pool:
-        pending: list[Future[list[Loaded]]] = []
+    with pool:
+        pending: list[tuple[list[SourceRow], Future[list[Loaded]]]] = []
         for chunk in chunks:
-            pending.append(pool.submit(_run_chunk, chunk))
-            if len(pending) > 2 * workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+            pending.append((chunk, pool.submit(_run_chunk, chunk)))
+            if len(pending) > workers:
+                done, future = pending.pop(0)
+                yield done, future.result()
+        for done, future in pending:
+            yield done, future.result()
+
+
+def _pool(step: ImportStep, workers: int, emit: Emit, plan: Plan) -> ProcessPoolExecutor | None:
+    """Worker processes ready to transform, or None (transform here) when they cannot start: a script that
+    calls dbbasic.api without `if __name__ == "__main__":` makes each spawned worker run the script again."""
+    # spawn, not fork: a forked child would share the database connection's socket.
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
+                               initargs=(step.columns, step.types, list(step.rules)))
+    try:
+        if all(pool.submit(_ready).result() for _ in range(workers)):
+            return pool
+    except BrokenProcessPool:
+        pass
+    pool.shutdown(cancel_futures=True)
+    emit(Event("warning", plan.id, step.id, step.kind, message="worker processes could not start (a script that "
+               "calls dbbasic.api needs `if __name__ == \"__main__\":`); transforming in one process"))
+    return None
 
 
 class _Loader:
@@ -251,6 +282,8 @@ class _Loader:
         self.db.execute(f"CREATE TEMP TABLE {STAGING} AS SELECT {', '.join(q(f) for f in self.fields)} "
                         f"FROM {q(self.step.table)} WHERE 1 = 0")
         self.db.execute(f"ALTER TABLE {STAGING} ADD COLUMN {LINE} bigint")
+        self.db.execute(f"DROP TABLE IF EXISTS {BATCH_KEYS}")
+        self.db.execute(f"CREATE TEMP TABLE {BATCH_KEYS} (match_key text NOT NULL)")
         if fresh and self.dedupe:
             self._known_keys(pipeline)
 
@@ -282,9 +315,11 @@ class _Loader:
             self.db.copy_rows(KEYS, ("plan_id", "step_id", "match_key", "line"), new)
 
     def _lines(self, keys: list[str]) -> dict[str, int]:
-        d = self.db.dialect
-        rows = self.db.query(f"SELECT match_key, line FROM {KEYS} WHERE plan_id = %(plan)s AND step_id = %(step)s "
-                             f"AND match_key {d.member_of('keys')}", {**self.ids, "keys": d.list_value(keys)})
+        """The line that had each of `keys` first, for the keys seen before."""
+        self.db.execute(f"DELETE FROM {BATCH_KEYS}")
+        self.db.copy_rows(BATCH_KEYS, ("match_key",), [(k,) for k in keys])
+        rows = self.db.query(f"SELECT k.match_key, k.line FROM {KEYS} AS k JOIN {BATCH_KEYS} AS b ON "
+                             "b.match_key = k.match_key WHERE k.plan_id = %(plan)s AND k.step_id = %(step)s", self.ids)
         return {str(k): int(line) for k, line in rows}
 
     def deduplicate(self, batch: list[Loaded]) -> list[Loaded]:
@@ -348,9 +383,8 @@ class _Loader:
     def forget(self, lines: list[int]) -> None:
         """The match keys of records the database refused: a later record like one of them is no duplicate."""
         if self.dedupe and lines:
-            d = self.db.dialect
-            self.db.execute(f"DELETE FROM {KEYS} WHERE plan_id = %(plan)s AND step_id = %(step)s AND line "
-                            f"{d.member_of('lines')}", {**self.ids, "lines": d.list_value(lines)})
+            self.db.execute_many(f"DELETE FROM {KEYS} WHERE plan_id = %(plan)s AND step_id = %(step)s AND "
+                                 "line = %(line)s", [{**self.ids, "line": line} for line in lines])
 
     def _record(self, keys: list[Any]) -> None:
         if keys:
@@ -358,8 +392,9 @@ class _Loader:
                               [(self.plan.id, self.step.id, str(k)) for k in keys])
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):  # a lost connection takes its temporary table with it
+        with contextlib.suppress(Exception):  # a lost connection takes its temporary tables with it
             self.db.execute(f"DROP TABLE IF EXISTS {STAGING}")
+            self.db.execute(f"DROP TABLE IF EXISTS {BATCH_KEYS}")
 
 
 @dataclass
@@ -392,7 +427,7 @@ def preview_import(plan: Plan, step: ImportStep, files: ImportFiles, rows: int =
         if loaded.values is not None and dedupe and loaded.key is not None:
             first = seen.setdefault(loaded.key, loaded.line)
             if first != loaded.line:
-                loaded = Loaded(loaded.line, loaded.raw, None, dedupe, f"duplicate of line {first}",
+                loaded = Loaded(loaded.line, record.raw, None, dedupe, f"duplicate of line {first}",
                                 notes=loaded.notes, changed=loaded.changed)
         preview.records += 1
         preview.counts.add(loaded, pipeline.names)

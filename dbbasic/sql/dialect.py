@@ -217,14 +217,6 @@ class Dialect:
         """Rewrite `%(name)s` placeholders (the plan's style) into the driver's style."""
         return sql
 
-    def member_of(self, name: str) -> str:
-        """The end of a condition `x <this>`: true when x is in the list bound as `name` (see `list_value`)."""
-        return f"= ANY(%({name})s)"
-
-    def list_value(self, values: list[Any]) -> Any:
-        """A list as `member_of` takes it bound: an array on PostgreSQL."""
-        return values
-
     def step_settings(self, lock_timeout_ms: int, statement_timeout_ms: int) -> list[str]:
         """Statements that open a step's transaction: how long to wait for a lock, how long to run."""
         return []
@@ -413,12 +405,6 @@ class Sqlite(Dialect):
     def bind_style(self, sql: str) -> str:
         # sqlite3 takes :name; a literal percent is written %% for psycopg's sake, so undo that here.
         return re.sub(r"%\((\w+)\)s", r":\1", sql).replace("%%", "%")
-
-    def member_of(self, name: str) -> str:
-        return f"IN (SELECT value FROM json_each(%({name})s))"  # SQLite has no arrays: a JSON array
-
-    def list_value(self, values: list[Any]) -> Any:
-        return json.dumps(values)
 
 
 DIALECTS: tuple[str, ...] = tuple(Dialect.names())
