@@ -37,13 +37,16 @@ KEYS, ROWS, STAGING = ImportStep.KEYS_TABLE, ImportStep.ROWS_TABLE, "dbbasic_imp
 BATCH_KEYS = "dbbasic_import_batch_keys"
 """A batch's match keys, looked up in the keys table by a join (an `= ANY(array)` of 5,000 keys gets a
 generic plan on PostgreSQL once the statement is prepared, and then compares every key with every key)."""
+KEY_SEPARATOR = "\x1f"
 LINE = "dbbasic_line"
 """The staging table's column that holds each row's source line."""
 REFUSED = "database"
 """The rule a rejects file names when the database refused the row."""
 _TABLES = (
-    f"CREATE TABLE IF NOT EXISTS {KEYS} (plan_id text NOT NULL, step_id text NOT NULL, match_key text NOT NULL, "
-    "line bigint NOT NULL, PRIMARY KEY (plan_id, step_id, match_key))",
+    # The key leads with its plan and step, one column: a lookup is then an index probe whatever the statistics
+    # say (with (plan_id, step_id, match_key), a table analyzed before the import scans the whole step).
+    f"CREATE TABLE IF NOT EXISTS {KEYS} (match_key text PRIMARY KEY, plan_id text NOT NULL, step_id text NOT NULL, "
+    "line bigint NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS {ROWS} (plan_id text NOT NULL, step_id text NOT NULL, row_key text NOT NULL)",
     f"CREATE INDEX IF NOT EXISTS {ROWS}_step_idx ON {ROWS} (plan_id, step_id)",
 )
@@ -145,7 +148,7 @@ def run_import(db: Database, plan: Plan, step: ImportStep, record: history.StepR
             with db.transaction():
                 kept = loader.deduplicate(batch)
                 refused = loader.load([b for b in kept if b.values is not None])
-                loader.forget(list(refused))
+                loader.forget([b.key for b in kept if b.line in refused and b.key is not None])
                 for loaded in kept:
                     loaded = refused.get(loaded.line, loaded)
                     progress.counts.add(loaded, pipeline.names)
@@ -263,6 +266,7 @@ class _Loader:
     def __init__(self, db: Database, plan: Plan, step: ImportStep, fields: tuple[str, ...]):
         self.db, self.plan, self.step, self.fields = db, plan, step, fields
         self.ids = {"plan": plan.id, "step": step.id}
+        self.prefix = f"{plan.id}{KEY_SEPARATOR}{step.id}{KEY_SEPARATOR}"
         self.dedupe = any(r["rule"] == DEDUPE for r in step.rules)
         q = db.dialect.quote
         columns = ", ".join(q(f) for f in fields)
@@ -294,42 +298,43 @@ class _Loader:
         fields = list(pipeline.fields)
         q = self.db.dialect.quote
         with self.db.transaction():
-            batch: list[tuple[Any, ...]] = []
+            batch: dict[str, int] = {}
             for row in self.db.iterate(f"SELECT {', '.join(q(f) for f in fields)} FROM {q(self.step.table)}"):
                 key = rule.key(dict(zip(fields, (None if v is None else str(v) for v in row), strict=True)))
                 if key is not None:
-                    batch.append((self.plan.id, self.step.id, key, 0))
+                    batch.setdefault(key, 0)  # two rows of the table alike: one key
                 if len(batch) >= 5000:
-                    self._add_keys(batch)
-                    batch = []
-            self._add_keys(batch)
+                    self._store_new(batch)
+                    batch = {}
+            self._store_new(batch)
 
-    def _add_keys(self, rows: list[tuple[Any, ...]]) -> None:
-        """Keys not yet known; a key already there (two rows of the table alike) keeps its first line."""
-        fresh = list({r[2]: r for r in rows}.values())
-        if not fresh:
-            return
-        known = self._lines([r[2] for r in fresh])
-        new = [r for r in fresh if r[2] not in known]
-        if new:
-            self.db.copy_rows(KEYS, ("plan_id", "step_id", "match_key", "line"), new)
+    def _store_new(self, keys: dict[str, int]) -> None:
+        """Keep the keys not known yet, with their lines."""
+        known = self._lines(list(keys))
+        self._store({k: line for k, line in keys.items() if k not in known})
+
+    def _store(self, keys: dict[str, int]) -> None:
+        if keys:
+            self.db.copy_rows(KEYS, ("match_key", "plan_id", "step_id", "line"),
+                              [(self.prefix + k, self.plan.id, self.step.id, line) for k, line in keys.items()])
 
     def _lines(self, keys: list[str]) -> dict[str, int]:
         """The line that had each of `keys` first, for the keys seen before."""
+        if not keys:
+            return {}
         self.db.execute(f"DELETE FROM {BATCH_KEYS}")
-        self.db.copy_rows(BATCH_KEYS, ("match_key",), [(k,) for k in keys])
+        self.db.copy_rows(BATCH_KEYS, ("match_key",), [(self.prefix + k,) for k in keys])
         rows = self.db.query(f"SELECT k.match_key, k.line FROM {KEYS} AS k JOIN {BATCH_KEYS} AS b ON "
-                             "b.match_key = k.match_key WHERE k.plan_id = %(plan)s AND k.step_id = %(step)s", self.ids)
-        return {str(k): int(line) for k, line in rows}
+                             "b.match_key = k.match_key")
+        return {str(k)[len(self.prefix):]: int(line) for k, line in rows}
 
     def deduplicate(self, batch: list[Loaded]) -> list[Loaded]:
         """The batch with each record whose match key was seen before (earlier in the file, or in the table)
         turned into a reject that says where."""
         if not self.dedupe:
             return batch
-        keyed = [b for b in batch if b.values is not None and b.key is not None]
-        known = self._lines(list({b.key for b in keyed if b.key is not None}))
-        result, new = [], []
+        known = self._lines(list({b.key for b in batch if b.values is not None and b.key is not None}))
+        result, new = [], {}
         name = next(label(r, i) for i, r in enumerate(self.step.rules) if r["rule"] == DEDUPE)
         for loaded in batch:
             if loaded.values is None or loaded.key is None:
@@ -337,15 +342,13 @@ class _Loader:
                 continue
             first = known.get(loaded.key)
             if first is None:
-                known[loaded.key] = loaded.line
-                new.append((self.plan.id, self.step.id, loaded.key, loaded.line))
+                known[loaded.key] = new[loaded.key] = loaded.line
                 result.append(loaded)
                 continue
             where = f"line {first}" if first else f"a row already in {self.step.table}"
             result.append(Loaded(loaded.line, loaded.raw, None, name, f"duplicate of {where}",
                                  notes=loaded.notes, changed=loaded.changed))
-        if new:
-            self.db.copy_rows(KEYS, ("plan_id", "step_id", "match_key", "line"), new)
+        self._store(new)
         return result
 
     def load(self, batch: list[Loaded]) -> dict[int, Loaded]:
@@ -380,11 +383,11 @@ class _Loader:
         self._record(keys)
         return refused
 
-    def forget(self, lines: list[int]) -> None:
+    def forget(self, keys: list[str]) -> None:
         """The match keys of records the database refused: a later record like one of them is no duplicate."""
-        if self.dedupe and lines:
-            self.db.execute_many(f"DELETE FROM {KEYS} WHERE plan_id = %(plan)s AND step_id = %(step)s AND "
-                                 "line = %(line)s", [{**self.ids, "line": line} for line in lines])
+        if keys:
+            self.db.execute_many(f"DELETE FROM {KEYS} WHERE match_key = %(key)s",
+                                 [{"key": self.prefix + k} for k in keys])
 
     def _record(self, keys: list[Any]) -> None:
         if keys:
