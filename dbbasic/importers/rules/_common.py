@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dbbasic.importers.headers import header_key
@@ -104,6 +104,22 @@ _FILLER = re.compile(r"^(?:[\s,;:()\[\]]|\band\b|\bwith\b|\busing\b)*", re.IGNOR
 def clause(pattern: str, **constants: Any) -> Clause:
     """An optional clause of a rule (`default region US`): its named groups and `constants` are parameters."""
     return re.compile(pattern, re.IGNORECASE), constants
+
+
+def readings(text: str, patterns: Iterable[re.Pattern[str]], fields: Mapping[str, FieldType],
+             known: Sequence[Clause] = ()) -> Iterator[tuple[re.Match[str], list[str] | str, dict[str, Any]]]:
+    """Each way a rule's `patterns` read `text`, in their order: the match, the fields its `fields` group
+    names, and what the clauses of its `rest` group (if it has one) say; only readings whose fields and
+    clauses are all understood."""
+    text = normalise(text)
+    for pattern in patterns:
+        match = pattern.match(text)
+        if not match:
+            continue
+        named = field_list(match["fields"], fields)
+        said = clauses(match["rest"], known) if "rest" in pattern.groupindex else {}
+        if named is not None and said is not None:
+            yield match, named, said
 
 
 def clauses(rest: str, known: Sequence[Clause]) -> dict[str, Any] | None:

@@ -21,8 +21,7 @@ from dbbasic.importers.rules._common import (
     check_choice,
     check_fields,
     check_parameters,
-    field_list,
-    normalise,
+    readings,
 )
 from dbbasic.specs.model import FieldType
 
@@ -49,15 +48,9 @@ _NAMES = {"capital": "title"}
 
 
 def recognise(text: str, fields: Mapping[str, FieldType]) -> dict[str, Any] | None:
-    text = normalise(text)
-    for pattern in _RULES:
-        match = pattern.match(text)
-        if not match:
-            continue
-        named = field_list(match["fields"], fields)
-        if named is not None:
-            case = match["case"].casefold()
-            return {"fields": named, "case": _NAMES.get(case, case)}
+    for match, named, _ in readings(text, _RULES, fields):
+        case = match["case"].casefold()
+        return {"fields": named, "case": _NAMES.get(case, case)}
     return None
 
 

@@ -22,8 +22,7 @@ from dbbasic.importers.rules._common import (
     FieldRule,
     check_fields,
     check_parameters,
-    field_list,
-    normalise,
+    readings,
     unquote,
 )
 from dbbasic.specs.model import FieldType
@@ -56,14 +55,7 @@ _SOURCE = re.compile(QUOTED)
 
 
 def recognise(text: str, fields: Mapping[str, FieldType]) -> dict[str, Any] | None:
-    text = normalise(text)
-    for pattern in _RULES:
-        match = pattern.match(text)
-        if not match:
-            continue
-        named = field_list(match["fields"], fields)
-        if named is None:
-            continue
+    for match, named, _ in readings(text, _RULES, fields):
         values = {unquote(source): unquote(pair["target"]) for pair in _ONE_PAIR.finditer(match["pairs"])
                   for source in _SOURCE.findall(pair["sources"])}
         return {"fields": named, "values": values}

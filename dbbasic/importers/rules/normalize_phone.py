@@ -30,10 +30,8 @@ from dbbasic.importers.rules._common import (
     check_fields,
     check_parameters,
     clause,
-    clauses,
-    field_list,
     invalid,
-    normalise,
+    readings,
 )
 from dbbasic.specs.model import FieldType
 from dbbasic.transforms import phone_e164
@@ -73,15 +71,7 @@ _CLAUSES = (
 
 
 def recognise(text: str, fields: Mapping[str, FieldType]) -> dict[str, Any] | None:
-    text = normalise(text)
-    for pattern in _RULES:
-        match = pattern.match(text)
-        if not match:
-            continue
-        named = field_list(match["fields"], fields)
-        said = clauses(match["rest"], _CLAUSES)
-        if named is None or said is None:
-            continue
+    for _, named, said in readings(text, _RULES, fields, _CLAUSES):
         if "default_region" in said:
             said["default_region"] = said["default_region"].upper()
         return {"fields": named, **DEFAULTS, **said}

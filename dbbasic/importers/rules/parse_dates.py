@@ -35,9 +35,7 @@ from dbbasic.importers.rules._common import (
     check_fields,
     check_parameters,
     clause,
-    clauses,
-    field_list,
-    normalise,
+    readings,
 )
 from dbbasic.importers.rules._dates import read_date
 from dbbasic.specs.model import FieldType
@@ -80,17 +78,8 @@ _CLAUSES = (
 
 
 def recognise(text: str, fields: Mapping[str, FieldType]) -> dict[str, Any] | None:
-    text = normalise(text)
-    for pattern in _RULES:
-        match = pattern.match(text)
-        if not match:
-            continue
-        named = field_list(match["fields"], fields)
-        said = clauses(match["rest"], _CLAUSES)
-        if named is None or said is None:
-            continue
-        return {"fields": named, **DEFAULTS, **said}
-    return None
+    return next(({"fields": named, **DEFAULTS, **said} for _, named, said in readings(text, _RULES, fields, _CLAUSES)),
+                None)
 
 
 def check(params: dict[str, Any], fields: Mapping[str, FieldType], columns: Sequence[str]) -> list[str]:

@@ -29,10 +29,8 @@ from dbbasic.importers.rules._common import (
     check_choice,
     check_fields,
     check_parameters,
-    clauses,
-    field_list,
     invalid,
-    normalise,
+    readings,
 )
 from dbbasic.specs.model import FieldType
 
@@ -66,15 +64,7 @@ _EMAIL_WORD = re.compile(r"\be-?mail", re.IGNORECASE)
 
 
 def recognise(text: str, fields: Mapping[str, FieldType]) -> dict[str, Any] | None:
-    text = normalise(text)
-    for pattern in _RULES:
-        match = pattern.match(text)
-        if not match:
-            continue
-        named = field_list(match["fields"], fields)
-        said = clauses(match["rest"], INVALID_CLAUSES)
-        if named is None or said is None:
-            continue
+    for _, named, said in readings(text, _RULES, fields, INVALID_CLAUSES):
         # only about email: it says so, or every field it names holds email addresses
         if _EMAIL_WORD.search(text) or (named and all(fields[n].name in TYPES for n in named if n in fields)):
             return {"fields": named, **DEFAULTS, **said}
