@@ -189,16 +189,26 @@ class ChildPeaks:
 
     def _run(self) -> None:
         while not self._stop.wait(SAMPLER_SECONDS):
-            pids = {pid for children in Path("/proc/self/task").glob("*/children")
-                    for pid in _read(children).split()}
-            for pid in pids:
+            for pid, parent in _descendants("self"):
                 command = _read(Path(f"/proc/{pid}/cmdline"))
                 # Between fork and exec a child is a copy of this process, with its peak: not sampled then.
-                kind = ("worker" if "--multiprocessing-fork" in command
+                # The import's workers are forked from a fork server (a child of this process), so they are
+                # its children, with its command line.
+                forked = "forkserver" in command
+                kind = ("worker" if "--multiprocessing-fork" in command or (forked and parent != "self")
+                        else "fork server" if forked
                         else "resource tracker" if "resource_tracker" in command
                         else "pgloader" if "pgloader" in command else None)
                 if kind is not None:
                     self.peaks[pid] = (kind, max(memory_kb("VmHWM", pid), self.peaks.get(pid, ("", 0))[1]))
+
+
+def _descendants(pid: str) -> list[tuple[str, str]]:
+    """(pid, parent pid) of every process below `pid` ("self": this one), from /proc's children lists."""
+    found = []
+    for child in {c for children in Path(f"/proc/{pid}/task").glob("*/children") for c in _read(children).split()}:
+        found += [(child, pid), *_descendants(child)]
+    return found
 
 
 def _read(path: Path) -> str:
@@ -281,7 +291,8 @@ class Measure:
 
     @property
     def workers_kb(self) -> list[int]:
-        return [kb for kind, kb in self.out["children"] if kind == "worker"]
+        """The peaks of the processes that work for the import: its workers and the fork server they come from."""
+        return [kb for kind, kb in self.out["children"] if kind in ("worker", "fork server")]
 
     @property
     def peak_kb(self) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dbbasic.errors import ApplyError
+from dbbasic.importers import worker
 from dbbasic.importers.digest import file_digest
 from dbbasic.importers.pipeline import DEDUPE, Loaded, Pipeline, RuleCounts, label
 from dbbasic.importers.source import SourceFormat, SourceRow, read_rows
@@ -205,23 +206,6 @@ def _chunks(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:
         yield chunk
 
 
-_WORKER_PIPELINE: Pipeline | None = None
-
-
-def _start_worker(columns: dict[str, str], types: dict[str, dict[str, Any]], rules: list[dict[str, Any]]) -> None:
-    global _WORKER_PIPELINE
-    _WORKER_PIPELINE = Pipeline(columns, types, rules)
-
-
-def _run_chunk(rows: list[SourceRow]) -> list[Loaded]:
-    assert _WORKER_PIPELINE is not None
-    return [_WORKER_PIPELINE.run(row) for row in rows]
-
-
-def _ready() -> bool:
-    return _WORKER_PIPELINE is not None
-
-
 def _transformed(chunks: Iterator[list[SourceRow]], step: ImportStep, workers: int, emit: Emit,
                  plan: Plan) -> Iterator[tuple[list[SourceRow], list[Loaded]]]:
     """Each chunk beside what the pipeline made of it, in order: in this process, or in `workers` processes
@@ -235,7 +219,7 @@ def _transformed(chunks: Iterator[list[SourceRow]], step: ImportStep, workers: i
     with pool:
         pending: list[tuple[list[SourceRow], Future[list[Loaded]]]] = []
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_run_chunk, chunk)))
+            pending.append((chunk, pool.submit(worker.run_chunk, chunk)))
             if len(pending) > workers:
                 done, future = pending.pop(0)
                 yield done, future.result()
@@ -244,19 +228,22 @@ def _transformed(chunks: Iterator[list[SourceRow]], step: ImportStep, workers: i
 
 
 def _pool(step: ImportStep, workers: int, emit: Emit, plan: Plan) -> ProcessPoolExecutor | None:
-    """Worker processes ready to transform, or None (transform here) when they cannot start: a script that
-    calls dbbasic.api without `if __name__ == "__main__":` makes each spawned worker run the script again."""
-    # spawn, not fork: a forked child would share the database connection's socket.
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
+    """Worker processes ready to transform, or None (transform here) when they cannot start."""
+    # Forked from a fork server that imports only the importers: small workers that share no connection
+    # (a child forked from this process would share the database's socket; a spawned one would import
+    # whatever the main module imports).
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["dbbasic.importers.worker"])
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=worker.start,
                                initargs=(step.columns, step.types, list(step.rules)))
     try:
-        if all(pool.submit(_ready).result() for _ in range(workers)):
+        if all(pool.submit(worker.ready).result() for _ in range(workers)):
             return pool
     except BrokenProcessPool:
         pass
     pool.shutdown(cancel_futures=True)
-    emit(Event("warning", plan.id, step.id, step.kind, message="worker processes could not start (a script that "
-               "calls dbbasic.api needs `if __name__ == \"__main__\":`); transforming in one process"))
+    emit(Event("warning", plan.id, step.id, step.kind, message="worker processes could not start; transforming "
+               "in one process"))
     return None
 
 
