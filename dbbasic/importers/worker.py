@@ -1,7 +1,8 @@
 """The side of an import that runs in worker processes: a pipeline per process, records in, results out.
 
-Workers are forked from a fork server that has imported only this package (not the runner, not the
-database driver, not the command that started it), so each starts small and shares no connection.
+Workers are forked from a fork server that has preloaded this package, not from the runner, so they share
+no database connection; their functions live here, apart from the runner, so that a worker needs nothing
+of it.
 """
 
 from __future__ import annotations

@@ -229,9 +229,7 @@ def _transformed(chunks: Iterator[list[SourceRow]], step: ImportStep, workers: i
 
 def _pool(step: ImportStep, workers: int, emit: Emit, plan: Plan) -> ProcessPoolExecutor | None:
     """Worker processes ready to transform, or None (transform here) when they cannot start."""
-    # Forked from a fork server that imports only the importers: small workers that share no connection
-    # (a child forked from this process would share the database's socket; a spawned one would import
-    # whatever the main module imports).
+    # Forked from a fork server, not from this process: a child of this one would share the database's socket.
     context = get_context("forkserver")
     context.set_forkserver_preload(["dbbasic.importers.worker"])
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=worker.start,
