@@ -1,8 +1,6 @@
 """The side of an import that runs in worker processes: a pipeline per process, records in, results out.
 
-Workers are forked from a fork server that has preloaded this package, not from the runner, so they share
-no database connection; their functions live here, apart from the runner, so that a worker needs nothing
-of it.
+Their functions live here, apart from the runner, so that what a worker runs needs nothing of it.
 """
 
 from __future__ import annotations
