@@ -28,6 +28,7 @@ from dbbasic.errors import ApplyError
 from dbbasic.importers import worker
 from dbbasic.importers.digest import file_digest
 from dbbasic.importers.pipeline import DEDUPE, Loaded, Pipeline, RuleCounts, label
+from dbbasic.importers.rules.skip_duplicates import SEPARATOR
 from dbbasic.importers.source import SourceFormat, SourceRow, read_rows
 from dbbasic.plan.model import ImportStep, Plan
 from dbbasic.runner import history
@@ -38,7 +39,6 @@ KEYS, ROWS, STAGING = ImportStep.KEYS_TABLE, ImportStep.ROWS_TABLE, "dbbasic_imp
 BATCH_KEYS = "dbbasic_import_batch_keys"
 """A batch's match keys, looked up in the keys table by a join (an `= ANY(array)` of 5,000 keys gets a
 generic plan on PostgreSQL once the statement is prepared, and then compares every key with every key)."""
-KEY_SEPARATOR = "\x1f"
 LINE = "dbbasic_line"
 """The staging table's column that holds each row's source line."""
 REFUSED = "database"
@@ -250,7 +250,7 @@ class _Loader:
     def __init__(self, db: Database, plan: Plan, step: ImportStep, fields: tuple[str, ...]):
         self.db, self.plan, self.step, self.fields = db, plan, step, fields
         self.ids = {"plan": plan.id, "step": step.id}
-        self.prefix = f"{plan.id}{KEY_SEPARATOR}{step.id}{KEY_SEPARATOR}"
+        self.prefix = f"{plan.id}{SEPARATOR}{step.id}{SEPARATOR}"  # the separator of a key's parts
         self.dedupe = any(r["rule"] == DEDUPE for r in step.rules)
         q = db.dialect.quote
         columns = ", ".join(q(f) for f in fields)
