@@ -118,11 +118,24 @@ class Target:
 
 
 @dataclass(frozen=True)
+class LlmSettings:
+    """The planner's model as the project spec writes it (`project: llm:`); the environment may override
+    each setting (planner/client.py). Never a key: only the name of the variable holding it."""
+
+    model: str | None = None
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    profile: str | None = None
+    """A provider profile (planner/client.py PROFILES); default: chosen from the base URL."""
+
+
+@dataclass(frozen=True)
 class Project:
     name: str = "dbbasic-project"
     dialect: str = "postgres"
     dialects: tuple[str, ...] = ("postgres",)
     targets: tuple[Target, ...] = ()
+    llm: LlmSettings = LlmSettings()
 
     def target(self, name: str) -> Target | None:
         return next((t for t in self.targets if t.name == name), None)

@@ -15,7 +15,17 @@ from dbbasic.errors import Problem
 from dbbasic.specs.data import DataModelBuilder
 from dbbasic.specs.loader import Document, JsonPath
 from dbbasic.specs.migrations import PLAN_ID, MigrationBuilder
-from dbbasic.specs.model import CommonMigration, ImportTask, Migration, Project, Scaling, Source, Specs, Target
+from dbbasic.specs.model import (
+    CommonMigration,
+    ImportTask,
+    LlmSettings,
+    Migration,
+    Project,
+    Scaling,
+    Source,
+    Specs,
+    Target,
+)
 from dbbasic.specs.ranges import coverage_problems, parse_range
 from dbbasic.specs.schema import TOP_LEVEL, load_schema
 from dbbasic.specs.schema_errors import schema_problems, suggest
@@ -146,7 +156,10 @@ def _project(sections: list[Section], problems: list[Problem]) -> Project:
     if dialect not in dialects:
         problems.append(doc.problem(("project", "dialects"), "dialects", f"dialects must include '{dialect}'",
                                     f"add {dialect} to the list, or change `dialect:`"))
-    return Project(spec.get("name", "dbbasic-project"), dialect, tuple(dialects), tuple(targets))
+    llm = spec.get("llm", {})
+    settings = LlmSettings(llm.get("model"), llm.get("base_url"), llm.get("api_key_env", "OPENAI_API_KEY"),
+                           llm.get("profile"))
+    return Project(spec.get("name", "dbbasic-project"), dialect, tuple(dialects), tuple(targets), settings)
 
 
 def _import_task(doc: Document, path: JsonPath, name: str, plan_id: str, task: dict[str, Any], table: Any,
