@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,9 @@ from dbbasic.plan import artifacts, review
 from dbbasic.plan.fingerprint import fingerprint_plans
 from dbbasic.plan.lint import lint_context, lint_plan, rewrite_on_large_table
 from dbbasic.plan.model import DdlStep, ImportStep, OnlineDdlStep, Plan
+from dbbasic.planner.cache import CachedAnswer
+from dbbasic.planner.propose import Mode, compile_answer
+from dbbasic.planner.propose import answer as planner_answer
 from dbbasic.runner import history
 from dbbasic.runner.apply import RunOptions, StepResult, apply_plan, live_records, plan_state
 from dbbasic.runner.connect import Database, ResolvedTarget, connect, holder_info, resolve_target
@@ -48,7 +51,6 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 
 # Kinds that validate today and are compiled by generators still to come; plan says so instead of guessing.
 _NOT_COMPILED = {
-    "specification": "free-text migrations need the LLM planner, not in this version",
     "move": "engine moves are compiled by the engine-move generator, not in this version",
 }
 
@@ -92,9 +94,10 @@ def validate(root: Path, *, compile_check: bool = True) -> Validation:
     specs, found = validate_documents(documents, root)
     if specs is not None and compile_check:
         try:  # what only compiling finds: a model change without `drop: true`, a pattern's parameters
-            _compile(root, specs)
+            compiled = _compile(root, specs, "optional")
         except SpecError as exc:
             return Validation(None, sorted(problems + found + exc.problems))
+        found += [p for p in compiled.problems if p.code == "needs-planner"]
     return Validation(specs, sorted(problems + found))
 
 
@@ -116,11 +119,13 @@ class Compiled:
 
 
 def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
-                  root: Path | None = None) -> Compiled:
+                  root: Path | None = None, answers: Mapping[str, CachedAnswer] | None = None) -> Compiled:
     """Compile validated specs into linted plans; `snapshots` are the data model's recorded versions
     (generated/schema/**/model.json), oldest first; `root`, the project directory, is where imports read
-    their sources (without it, imports are not compiled). Raises SpecError when a change of the data model,
-    a pattern or an import cannot be compiled (a field gone without `drop: true`, ...)."""
+    their sources (without it, imports are not compiled); `answers`, the LLM planner's accepted answers by
+    plan id, compile the `specification:` migrations (those without one are left out). Raises SpecError when
+    a change of the data model, a pattern, an import or a cached answer cannot be compiled (a field gone
+    without `drop: true`, ...)."""
     plans: list[Plan] = []
     models, kept, problems = model_versions(specs.data, snapshots or [])
     if any(p.level == "error" for p in problems):
@@ -147,8 +152,10 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
                     plans.append(lint_plan(compile_import(task, specs.data, dialect, sources[task.id]),
                                            indexed=indexed))
                     continue
+                answer = (answers or {}).get(task.id)
                 plan: Plan | None = (compile_explicit(task, dialect) if task.kind == "steps"
                         else compile_pattern(task, specs.data, dialect) if task.kind == "pattern"
+                        else compile_answer(task, answer, specs.data, dialect) if answer is not None
                         else None)
             except SpecError as exc:  # one bad pattern should not hide the next: report them together
                 pattern_problems += [p for p in exc.problems if p not in pattern_problems]
@@ -180,8 +187,31 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
     return Compiled(plans, problems, kept)
 
 
-def _compile(root: Path, specs: Specs) -> Compiled:
-    return compile_specs(specs, artifacts.read_snapshots(root / "generated"), root)
+def _compile(root: Path, specs: Specs, planner: Mode = "cache", replan: bool = False) -> Compiled:
+    """Compile the project; `planner` says whether free-text migrations may ask the model (`ask`), must have
+    a cached answer (`cache`) or are left out with a warning when they have none (`optional`)."""
+    generated = root / "generated"
+    answers: dict[str, CachedAnswer] = {}
+    problems: list[Problem] = []
+    for migration in specs.migrations:
+        if migration.kind != "specification":
+            continue
+        try:
+            found = planner_answer(migration, specs, generated, mode=planner, replan=replan)
+        except SpecError as exc:
+            problems += exc.problems
+            continue
+        if found is not None:
+            answers[migration.id] = found
+        else:
+            problems.append(Problem(migration.source.file, migration.source.line, 1, "warning", "needs-planner",
+                                    f"migration '{migration.id}' is free text: `dbbasic plan` asks the LLM "
+                                    "planner for its steps (no cached answer fits it)", "see docs/planner.md"))
+    if any(p.level == "error" for p in problems):
+        raise SpecError(problems)
+    compiled = compile_specs(specs, artifacts.read_snapshots(generated), root, answers)
+    compiled.problems += problems
+    return compiled
 
 
 @dataclass
@@ -192,10 +222,12 @@ class PlanResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def plan(root: Path, check: bool = False) -> PlanResult:
-    """Compile specs/ into generated/ (or, with check, only say what differs). Raises SpecError."""
+def plan(root: Path, check: bool = False, replan: bool = False) -> PlanResult:
+    """Compile specs/ into generated/ (or, with check, only say what differs). Free-text migrations use the
+    planner's cached answer, or ask the model (not with `check`); `replan` asks again. Raises SpecError,
+    PlannerError."""
     specs, warnings = _require_specs(root)
-    compiled = _compile(root, specs)
+    compiled = _compile(root, specs, "cache" if check else "ask", replan=replan and not check)
     generated = root / "generated"
     result = PlanResult(compiled.plans, problems=warnings + compiled.problems)
     if check:

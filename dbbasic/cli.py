@@ -24,6 +24,7 @@ from dbbasic.errors import (
     DbbasicError,
     LockTimeout,
     PlanError,
+    PlannerError,
     Problem,
     SpecError,
     TargetError,
@@ -70,7 +71,7 @@ def command(func: Callable[..., Any], formats: tuple[str, ...] = ("text", "json"
             _fail(fmt, EXIT_USER, "the specs have errors", problems=exc.problems)
         except (ApplyError, ConnectionFailed, LockTimeout) as exc:
             _fail(fmt, EXIT_RUNTIME, str(exc))
-        except PlanError as exc:
+        except (PlanError, PlannerError) as exc:
             _fail(fmt, EXIT_USER, str(exc), exc.hint)
         except DbbasicError as exc:
             _fail(fmt, EXIT_USER, str(exc))
@@ -129,16 +130,25 @@ def validate(project: Path, fmt: str) -> None:
 
 @main.command()
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when generated/ is not what the specs compile to.")
+@click.option("--replan", is_flag=True,
+              help="Ask the LLM planner again for every free-text migration, even when its cached answer fits.")
 @command
-def plan(project: Path, fmt: str, check: bool) -> None:
+def plan(project: Path, fmt: str, check: bool, replan: bool) -> None:
     """Compile specs/ into generated/<plan-id>/<dialect>/ (plan.json, plan.md, up.sql, down.sql).
+
+    Free-text (`specification:`) migrations use the LLM planner's answer cached in
+    generated/<plan-id>/planner.json; without one, the configured model is asked (docs/planner.md).
+    `--check` never asks.
 
     \b
     Examples:
       dbbasic plan
       dbbasic plan --check     # in CI: fail on stale or hand-edited plans
+      dbbasic plan --replan    # ask the model again
     """
-    result = api.plan(project, check=check)
+    if check and replan:
+        raise click.UsageError("--check never asks the model; use --replan without --check")
+    result = api.plan(project, check=check, replan=replan)
     errors = [p for p in result.problems if p.level == "error"]
     if fmt == "json":
         click.echo(canonical({

@@ -80,3 +80,12 @@ class ApplyError(DbbasicError):
         self.step_id = step_id
         self.sqlstate = sqlstate
         super().__init__(message)
+
+
+class PlannerError(DbbasicError):
+    """The LLM planner got no usable answer: the model server refused or failed, or the guard refused every
+    answer. The message never holds the API key or a password of the base URL; `hint` says what to do."""
+
+    def __init__(self, message: str, hint: str = ""):
+        self.hint = hint
+        super().__init__(message)

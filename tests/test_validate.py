@@ -96,6 +96,19 @@ CASES = {
             """},
         "specs/migrations/b.yaml:4:16: error[batched-bounds]: a batched statement must use both %(after)s and "
         "%(upto)s"),
+    "a lone percent in a batched step": (
+        {"specs/data.yaml": USERS, "specs/migrations/b.yaml": """
+            migration:
+              task: backfill
+              steps:
+                - batched:
+                    postgres: "UPDATE users SET email = lower(email) WHERE id % 2 = 0 AND id > %(after)s AND id <= %(upto)s"
+                    sqlite: "UPDATE users SET email = lower(email) WHERE id %% 2 = 0 AND id > %(after)s AND id <= %(upto)s"
+                  table: users
+                  key: id
+            """},
+        "specs/migrations/b.yaml:5:19: error[batched-percent]: a `%` in a batched statement is read as a placeholder "
+        "(the statement is run with its %(after)s and %(upto)s bounds)"),
     "a batched key that may be NULL": (
         {"specs/data.yaml": USERS + "      rank: int\n", "specs/migrations/b.yaml": """
             migration:

@@ -18,6 +18,8 @@ from dbbasic.plan.render import render_down_sql, render_markdown, render_up_sql
 
 PLAN_JSON = "plan.json"
 SNAPSHOT = "model.json"
+PLANNER_ANSWER = "planner.json"
+"""The LLM planner's accepted answer, beside the plan it made (planner/cache.py writes it)."""
 MODEL_PLAN = "schema"
 
 
@@ -71,7 +73,7 @@ def _prune(directory: Path, generated: Path, keep_approval: bool) -> None:
     """Remove a plan id's folder once no dialect of it is left (its approval goes with it)."""
     while directory != generated and directory.is_dir():
         entries = {p.name for p in directory.iterdir()}
-        if entries - {"approval.json", SNAPSHOT} or (entries and keep_approval):
+        if entries - {"approval.json", SNAPSHOT, PLANNER_ANSWER} or (entries and keep_approval):
             return
         shutil.rmtree(directory)
         directory = directory.parent

@@ -213,6 +213,9 @@ class Plan:
     for a table that must not exist yet); `apply` compares it with the live database first."""
     leaves: dict[str, Any] = field(default_factory=dict)
     """Fingerprint of the same tables once the plan has run."""
+    planner: dict[str, Any] | None = None
+    """For a plan the LLM planner proposed: the model, profile, prompt template and version, cache key, how
+    many answers it took, the dry run and what its steps destroy (see planner/propose.py)."""
 
     def with_findings(self, findings: list[Finding]) -> Plan:
         return replace(self, findings=tuple(sorted(findings)))
@@ -238,7 +241,8 @@ class Plan:
             "description": self.description,
             "dialect": self.dialect,
             "source": asdict(self.source),
-            "made_by": {"generator": self.generator, "version": self.generator_version},
+            "made_by": {"generator": self.generator, "version": self.generator_version,
+                        **({"planner": self.planner} if self.planner is not None else {})},
             "steps": [step_to_json(s) for s in self.steps],
             "findings": [asdict(f) for f in self.findings],
             "schema": {"expects": self.expects, "leaves": self.leaves},
@@ -284,6 +288,7 @@ class Plan:
                 findings=tuple(Finding(**f) for f in data.get("findings", [])),
                 expects=data.get("schema", {}).get("expects", {}),
                 leaves=data.get("schema", {}).get("leaves", {}),
+                planner=data["made_by"].get("planner"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError(f"plan {data.get('id', '?')} is malformed: {exc}", data.get("id"),

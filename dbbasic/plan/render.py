@@ -36,6 +36,7 @@ def render_markdown(plan: Plan) -> str:
         f"- made by: generator `{plan.generator}` version {plan.generator_version}",
         f"- hash: `{plan.hash()}`",
         f"- expects: {_tables(plan.expects)}; leaves: {_tables(plan.leaves)}",
+        *_planner_lines(plan),
         "",
         "| step | kind | risk | lock | rollback |",
         "|---|---|---|---|---|",
@@ -50,11 +51,26 @@ def render_markdown(plan: Plan) -> str:
     lines += ["", "## Steps"]
     dialect = Dialect.get(plan.dialect)
     for step in plan.steps:
-        lines += ["", f"### `{step.id}`", ""]
+        lines += ["", f"### `{step.id}`" + (" (proposed by the LLM planner)" if plan.planner else ""), ""]
         if step.description:
             lines += [step.description, ""]
         lines += _step_markdown(step, dialect)
     return "\n".join(lines) + "\n"
+
+
+def _planner_lines(plan: Plan) -> list[str]:
+    """What a reviewer must know of a plan an LLM proposed: which model and prompt, and what it destroys."""
+    made = plan.planner
+    if made is None:
+        return []
+    answers = "first answer" if made["attempts"] == 1 else f"answer {made['attempts']} (earlier ones refused)"
+    lines = ["", "> **Every step of this plan was proposed by an LLM**, not written by a generator: model "
+             f"`{made['model']}` (profile `{made['profile']}`), prompt `{made['prompt']}` version "
+             f"`{made['prompt_version'][:19]}`, {answers}. The guard accepted it (docs/planner.md); "
+             f"dry run: {made['dry_run']}. Cached in `generated/{plan.id}/planner.json` (key `{made['key'][:19]}`)."]
+    for what in made["destructive"]:
+        lines.append(f'> <span style="color:red">**DESTRUCTIVE** (allowed by the spec): {what}</span>')
+    return lines
 
 
 def _tables(fingerprint: dict[str, Any]) -> str:

@@ -242,7 +242,8 @@ class _Guard:
         if len(pieces) != 1:
             return [f"it holds {len(pieces)} statements (something follows a `;`); "
                     "write one statement per list item"], state
-        bound = self.dialect.bind_style(text) if role == "batched" else text
+        # A batched statement is run with its bounds bound, so a literal percent is written %% (the loader says so).
+        bound = self.dialect.bind_style(text).replace("%%", "%") if role == "batched" else text
         try:
             tree = sqlglot.parse_one(bound, read=self.dialect.sqlglot_name)
         except RecursionError:

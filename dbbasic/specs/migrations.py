@@ -183,9 +183,14 @@ class MigrationBuilder:
             if key not in spec:
                 self.problems.append(doc.problem(path, "batched-needs", f"a batched step needs `{key}:`",
                                                  "batched steps walk `table` in order of `key`"))
-        text = spec["batched"] if isinstance(spec["batched"], str) else str(spec["batched"])
-        missing = {"after", "upto"} - set(_BOUND.findall(text))
-        if missing:
+        written = spec["batched"]
+        texts = {(): written} if isinstance(written, str) else {(name,): text for name, text in written.items()}
+        for where in [where for where, text in texts.items() if "%" in _BOUND.sub("", text).replace("%%", "")]:
+            self.problems.append(doc.problem(path + ("batched", *where), "batched-percent",
+                                             "a `%` in a batched statement is read as a placeholder (the statement "
+                                             "is run with its %(after)s and %(upto)s bounds)",
+                                             "write a literal percent (modulo, a LIKE pattern) as %%"))
+        if any({"after", "upto"} - set(_BOUND.findall(text)) for text in texts.values()):
             self.problems.append(doc.problem(path + ("batched",), "batched-bounds",
                                              "a batched statement must use both %(after)s and %(upto)s",
                                              f"add `WHERE {spec.get('key', 'id')} > %(after)s AND "

@@ -1,0 +1,101 @@
+"""The planner's prompts: Jinja2 templates in planner/prompts/, one per task kind, rendered from the spec.
+
+What a prompt holds is what the model may know: the spec as its author wrote it, the schema as DDL in each
+dialect the project compiles for, the step kinds the runner executes and the library's patterns. Never a row
+of data: a prompt is built before any database is opened.
+
+Each prompt carries its template's version, the digest of every template file it is made of, so that a
+cached answer is asked again when the prompt it answered has changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import jinja2
+import yaml
+
+from dbbasic.generators.patterns import PATTERNS
+from dbbasic.generators.schema import compile_data_model
+from dbbasic.plan.model import DdlStep, canonical
+from dbbasic.specs.model import DataModel, Migration
+from dbbasic.sql.dialect import Dialect
+
+SYSTEM = "system.j2"
+TEMPLATES = {"migration": "migration.j2"}
+"""Task kind -> the template of its user message (the system message is shared)."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    kind: str
+    template: str
+    version: str
+    """sha256 of the templates the prompt is made of (system and task): what a cached answer is keyed on."""
+    messages: tuple[dict[str, str], ...]
+    """system, then user: the chat messages as sent."""
+    spec_sha256: str
+    """Digest of the spec as the prompt shows it."""
+    schema_sha256: str
+    """Digest of the schema as the prompt shows it (DDL per dialect)."""
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("dbbasic.planner", "prompts"),
+                              undefined=jinja2.StrictUndefined, autoescape=False,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def template_version(kind: str) -> str:
+    """The digest of the templates a `kind` prompt is rendered from."""
+    folder = resources.files("dbbasic.planner").joinpath("prompts")
+    return _sha(canonical({name: folder.joinpath(name).read_text(encoding="utf-8")
+                           for name in (SYSTEM, TEMPLATES[kind])}))
+
+
+def migration_prompt(migration: Migration, model: DataModel, dialects: tuple[str, ...]) -> Prompt:
+    """The prompt of a `specification:` migration."""
+    spec = {"task": migration.task, **migration.options}
+    context: dict[str, Any] = {
+        "dialects": dialects,
+        "allow_destructive": migration.allow_destructive,
+        "schema": {name: schema_ddl(model, Dialect.get(name)) for name in dialects},
+        "patterns": [(p.NAME, _summary(p.__doc__ or "")) for p in PATTERNS],
+        "spec_file": migration.source.file,
+        "spec_yaml": yaml.safe_dump({"migration": spec}, sort_keys=False, allow_unicode=True, width=110),
+        "ai_handles": _listed(migration.options.get("ai_handles")),
+    }
+    return _render("migration", context)
+
+
+def schema_ddl(model: DataModel, dialect: Dialect) -> str:
+    """The data model as the CREATE statements the schema generator writes for `dialect`."""
+    plan = compile_data_model(model, dialect)
+    steps = plan.steps if plan is not None else ()
+    return "\n".join(f"{s};" for step in steps if isinstance(step, DdlStep) for s in step.up) or "-- no tables yet"
+
+
+def _render(kind: str, context: dict[str, Any]) -> Prompt:
+    env = _environment()
+    system = env.get_template(SYSTEM).render(context)
+    user = env.get_template(TEMPLATES[kind]).render(context)
+    return Prompt(kind, TEMPLATES[kind], template_version(kind),
+                  ({"role": "system", "content": system}, {"role": "user", "content": user}),
+                  _sha(context["spec_yaml"]), _sha(canonical(context["schema"])))
+
+
+def _sha(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _summary(docstring: str) -> str:
+    return docstring.strip().splitlines()[0] if docstring.strip() else ""
+
+
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
