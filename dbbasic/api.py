@@ -31,7 +31,17 @@ from dbbasic.plan.fingerprint import fingerprint_plans
 from dbbasic.plan.lint import lint_context, lint_plan, rewrite_on_large_table
 from dbbasic.plan.model import DdlStep, ImportStep, OnlineDdlStep, Plan
 from dbbasic.planner.cache import CachedAnswer
-from dbbasic.planner.propose import Mode, compile_answer
+from dbbasic.planner.client import resolve_config
+from dbbasic.planner.propose import (
+    Mode,
+    Question,
+    compile_answer,
+    import_question,
+    import_rules,
+    made_by,
+    migration_question,
+    planner_rules,
+)
 from dbbasic.planner.propose import answer as planner_answer
 from dbbasic.runner import history
 from dbbasic.runner.apply import RunOptions, StepResult, apply_plan, live_records, plan_state
@@ -149,8 +159,13 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
                     assert root is not None
                     if task.id not in sources:
                         sources[task.id] = read_source(task, root)
-                    plans.append(lint_plan(compile_import(task, specs.data, dialect, sources[task.id]),
-                                           indexed=indexed))
+                    cached = (answers or {}).get(task.id)
+                    planned = (import_rules(task, cached, specs.data, sources[task.id].format.columns)
+                               if cached is not None else None)
+                    made = made_by(cached, "rules", "none needed: the rules are the library's own code", []) \
+                        if cached is not None else None
+                    plans.append(lint_plan(compile_import(task, specs.data, dialect, sources[task.id], planned,
+                                                          made), indexed=indexed))
                     continue
                 answer = (answers or {}).get(task.id)
                 plan: Plan | None = (compile_explicit(task, dialect) if task.kind == "steps"
@@ -188,30 +203,43 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
 
 
 def _compile(root: Path, specs: Specs, planner: Mode = "cache", replan: bool = False) -> Compiled:
-    """Compile the project; `planner` says whether free-text migrations may ask the model (`ask`), must have
-    a cached answer (`cache`) or are left out with a warning when they have none (`optional`)."""
+    """Compile the project; `planner` says whether the LLM planner's tasks may ask the model (`ask`), must have
+    a cached answer (`cache`) or are left out with a warning when they have none (`optional`). An import's
+    rules that nothing understands, with no answer and no model, are the import's own error (which lists the
+    phrasings that are understood), not the planner's."""
     generated = root / "generated"
     answers: dict[str, CachedAnswer] = {}
     problems: list[Problem] = []
-    for migration in specs.migrations:
-        if migration.kind != "specification":
-            continue
+    can_ask = planner == "ask" and resolve_config(specs.project.llm) is not None
+    for question, mode in _planner_questions(root, specs, planner, "ask" if can_ask else "optional"):
         try:
-            found = planner_answer(migration, specs, generated, mode=planner, replan=replan)
+            found = planner_answer(question, specs.project, generated, mode=mode, replan=replan)
         except SpecError as exc:
             problems += exc.problems
             continue
         if found is not None:
-            answers[migration.id] = found
+            answers[question.plan_id] = found
         else:
-            problems.append(Problem(migration.source.file, migration.source.line, 1, "warning", "needs-planner",
-                                    f"migration '{migration.id}' is free text: `dbbasic plan` asks the LLM "
-                                    "planner for its steps (no cached answer fits it)", "see docs/planner.md"))
+            problems.append(Problem(question.source.file, question.source.line, 1, "warning", "needs-planner",
+                                    f"{question.what} has free text: `dbbasic plan` asks the LLM planner for it "
+                                    "(no cached answer fits it)", "see docs/planner.md"))
     if any(p.level == "error" for p in problems):
         raise SpecError(problems)
     compiled = compile_specs(specs, artifacts.read_snapshots(generated), root, answers)
     compiled.problems += problems
     return compiled
+
+
+def _planner_questions(root: Path, specs: Specs, migration_mode: Mode, import_mode: Mode
+                       ) -> Iterator[tuple[Question, Mode]]:
+    """The tasks of the project that the LLM planner answers, each with how it may be answered."""
+    for migration in specs.migrations:
+        if migration.kind == "specification":
+            yield migration_question(migration, specs), migration_mode
+    for task in specs.imports:
+        asked, quirks = planner_rules(task, specs.data)
+        if asked or quirks:
+            yield import_question(task, specs, read_source(task, root).format, asked, quirks), import_mode
 
 
 @dataclass

@@ -4,7 +4,8 @@ The source is read at compile time, once: its format is detected (delimiter, quo
 wrapped in quotes) and recorded in the step with the file's digest, so that a run reads the file exactly
 as the reviewer saw it described, and refuses a file that changed since. Each rule is understood by a
 recogniser of the rule library (free text) or taken in its structured form; a rule nothing understands is
-an error that names it and lists the phrasings that are understood (the LLM planner will take those).
+translated by the LLM planner into structured rules of the library (`planned`, from its guarded, cached
+answer), or else an error that names it and lists the phrasings that are understood.
 Columns go to the fields of the same name (ignoring case, spaces and punctuation) unless a `map_field`
 rule says otherwise; a required field that gets no value is an error before anything runs.
 """
@@ -12,8 +13,10 @@ rule says otherwise; a required field that gets no value is an error before anyt
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NoReturn
 
 from dbbasic.errors import Problem, SpecError
@@ -53,9 +56,28 @@ def read_source(task: ImportTask, root: Path) -> SourceFile:
               "`source:` (`format`, `encoding`, `delimiter`, `table`)")
 
 
-def compile_import(task: ImportTask, model: DataModel, dialect: Dialect, source_file: SourceFile) -> Plan:
+Planned = Mapping[str, Sequence[Mapping[str, Any]]]
+"""A rule text (or a quirk) -> the structured rules the LLM planner translated it into."""
+
+
+def unrecognised_rules(task: ImportTask, model: DataModel) -> list[str]:
+    """The free-text rules of the task that no recogniser of the library understands: the planner's part."""
+    types = field_types(task, model)
+    return [r for r in task.options.get("rules", []) if isinstance(r, str) and rules.understand(r, types) is None]
+
+
+def field_types(task: ImportTask, model: DataModel) -> dict[str, FieldType]:
+    """The semantic type each field of the import's target stores (a ref, its key's): what rules read."""
+    table = model.table(task.options["target"]["model"])
+    assert table is not None, "validated: the target is in the data model"
+    return {f.name: ddl.column_type(Dialect.get("postgres"), f, model) for f in table.fields}
+
+
+def compile_import(task: ImportTask, model: DataModel, dialect: Dialect, source_file: SourceFile,
+                   planned: Planned | None = None, planner: dict[str, Any] | None = None) -> Plan:
     """The plan of one import task in one dialect; SpecError, located at the task or its rule, for what
-    cannot be compiled: a rule not understood, a required field left without a value."""
+    cannot be compiled: a rule not understood (nor `planned`), a required field left without a value.
+    `planner` is what plan.md says of the planner's answer, when `planned` holds one."""
     spec, fmt = task.options, source_file.format
     table = model.table(spec["target"]["model"])
     assert table is not None, "validated: the target is in the data model"
@@ -64,7 +86,7 @@ def compile_import(task: ImportTask, model: DataModel, dialect: Dialect, source_
               "records the rows it loads by a single-column key", "import into a table with one key column")
     source = spec["source"]
     types = {f.name: ddl.column_type(dialect, f, model) for f in table.fields}
-    understood = _understand(task, types, fmt.columns)
+    understood = _understand(task, types, fmt.columns, planned or {})
     mapped = {map_field.source_column(r["parameters"], fmt.columns) or r["parameters"]["from"]: r["parameters"]["to"]
               for r in understood if r["rule"] == "map_field"}
     try:
@@ -84,38 +106,55 @@ def compile_import(task: ImportTask, model: DataModel, dialect: Dialect, source_
     description = (source.get("type", "") + (f"\n\nQuirks the spec notes:{quirks}" if quirks else "")).strip()
     return Plan(id=task.id, task=f"Import {source['path']} into {table.name}", dialect=dialect.name,
                 description=description, source=task.source, generator=NAME, generator_version=VERSION,
-                steps=(step,))
+                steps=(step,), planner=planner if planned else None)
 
 
-def _understand(task: ImportTask, types: dict[str, FieldType], columns: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Each rule of the task as the library understands it; every problem of every rule at once."""
+def _understand(task: ImportTask, types: dict[str, FieldType], columns: tuple[str, ...], planned: Planned
+                ) -> list[dict[str, Any]]:
+    """Each rule of the task as the library understands it, then the rules the planner gave the source's
+    quirks; every problem of every rule at once."""
     problems: list[Problem] = []
     understood = []
-    for i, rule in enumerate(task.options.get("rules", [])):
-        line = task.rule_lines[i] if i < len(task.rule_lines) else task.source.line
+    quirks: list[tuple[int | None, str]] = [(None, q) for q in task.options["source"].get("quirks", [])
+                                            if q in planned]
+    for i, rule in [*enumerate(task.options.get("rules", [])), *quirks]:
+        line = task.rule_lines[i] if i is not None and i < len(task.rule_lines) else task.source.line
         written = rule if isinstance(rule, str) else json.dumps(rule, sort_keys=True)
-        if isinstance(rule, str):
-            found = rules.understand(rule, types)
-            if found is None:
+        by_planner = isinstance(rule, str) and rule in planned
+        found: list[tuple[ModuleType, dict[str, Any]]] = []
+        if by_planner:  # the planner's translation, checked again here
+            try:
+                found = [rules.structured(spec) for spec in planned[rule]]
+            except ValueError as exc:
+                problems.append(Problem(task.source.file, line, 1, "error", "planner-refused",
+                                        f"import '{task.name}': the planner's rules for {rule!r}: {exc}",
+                                        "run `dbbasic plan --replan` with a model configured"))
+                continue
+        elif isinstance(rule, str):
+            one = rules.understand(rule, types)
+            if one is None:
                 problems.append(Problem(task.source.file, line, 1, "error", "rule-not-understood",
                                         f"import '{task.name}': no rule of the library understands {rule!r}",
                                         "write it as one of the phrasings each rule understands, or in a rule's "
-                                        "structured form (docs/imports.md#rules):\n" + rules.phrasebook()))
+                                        "structured form (docs/imports.md#rules), or configure a model for the "
+                                        "LLM planner to translate it (docs/planner.md):\n" + rules.phrasebook()))
                 continue
+            found = [one]
         else:
             try:
-                found = rules.structured(rule)
+                found = [rules.structured(rule)]
             except ValueError as exc:
                 problems.append(Problem(task.source.file, line, 1, "error", "unknown-rule",
                                         f"import '{task.name}': {exc}", "docs/imports.md#rules lists the rules"))
                 continue
-        module, parameters = found
-        for message in module.check(parameters, types, columns):
-            problems.append(Problem(task.source.file, line, 1, "error", "rule-parameter",
-                                    f"import '{task.name}', rule {written!r}: {message}",
-                                    f"{module.NAME} takes: " + "; ".join(f"{k}: {v}" for k, v in
-                                                                        module.PARAMETERS.items())))
-        understood.append({"rule": module.NAME, "parameters": parameters, "written": written})
+        for module, parameters in found:
+            for message in module.check(parameters, types, columns):
+                problems.append(Problem(task.source.file, line, 1, "error", "rule-parameter",
+                                        f"import '{task.name}', rule {written!r}: {message}",
+                                        f"{module.NAME} takes: " + "; ".join(f"{k}: {v}" for k, v in
+                                                                            module.PARAMETERS.items())))
+            entry = {"rule": module.NAME, "parameters": parameters, "written": written}
+            understood.append({**entry, "planner": True} if by_planner else entry)
     if problems:
         raise SpecError(problems)
     return understood

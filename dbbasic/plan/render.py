@@ -51,7 +51,8 @@ def render_markdown(plan: Plan) -> str:
     lines += ["", "## Steps"]
     dialect = Dialect.get(plan.dialect)
     for step in plan.steps:
-        lines += ["", f"### `{step.id}`" + (" (proposed by the LLM planner)" if plan.planner else ""), ""]
+        by_llm = plan.planner is not None and plan.planner["scope"] == "steps"
+        lines += ["", f"### `{step.id}`" + (" (proposed by the LLM planner)" if by_llm else ""), ""]
         if step.description:
             lines += [step.description, ""]
         lines += _step_markdown(step, dialect)
@@ -64,7 +65,10 @@ def _planner_lines(plan: Plan) -> list[str]:
     if made is None:
         return []
     answers = "first answer" if made["attempts"] == 1 else f"answer {made['attempts']} (earlier ones refused)"
-    lines = ["", "> **Every step of this plan was proposed by an LLM**, not written by a generator: model "
+    what = ("**Every step of this plan was proposed by an LLM**, not written by a generator" if made["scope"] ==
+            "steps" else "**The rules marked (LLM) were translated by an LLM** from the spec's words into rules of "
+            "the library")
+    lines = ["", f"> {what}: model "
              f"`{made['model']}` (profile `{made['profile']}`), prompt `{made['prompt']}` version "
              f"`{made['prompt_version'][:19]}`, {answers}. The guard accepted it (docs/planner.md); "
              f"dry run: {made['dry_run']}. Cached in `generated/{plan.id}/planner.json` (key `{made['key'][:19]}`)."]
@@ -142,8 +146,8 @@ def _import_markdown(step: ImportStep) -> list[str]:
     if unmapped:
         lines += ["", "Not imported (no field of that name, no rule maps it): " + ", ".join(f"`{c}`" for c in unmapped)]
     lines += ["", "| # | rule | understood as | parameters |", "|---|---|---|---|"]
-    lines += [f"| {i} | {rule['written']} | `{rule['rule']}` | `{json.dumps(rule['parameters'], sort_keys=True)}` |"
-              for i, rule in enumerate(step.rules, start=1)]
+    lines += [f"| {i} | {rule['written']}{' (LLM)' if rule.get('planner') else ''} | `{rule['rule']}` | "
+              f"`{json.dumps(rule['parameters'], sort_keys=True)}` |" for i, rule in enumerate(step.rules, start=1)]
     return [*lines, ""]
 
 

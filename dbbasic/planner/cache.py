@@ -34,7 +34,7 @@ class CachedAnswer:
     """The model as configured (the name the key uses); `served_by` is the name the server reported."""
     profile: str
     prompt: str
-    """The template of the task's prompt, e.g. migration.j2."""
+    """The template of the task's prompt, e.g. migration.*.j2."""
     prompt_version: str
     spec_sha256: str
     schema_sha256: str

@@ -144,17 +144,25 @@ def check_answer(text: str, *, model: DataModel, dialect: Dialect, allow_destruc
     return Verdict(plan.steps, (), tuple(guard.destructive))
 
 
+def read_json(text: str, shape: str) -> tuple[Any, list[str]]:
+    """The answer's JSON value, or why it is not JSON (`shape` shows what an answer looks like). Stricter
+    than json.loads: a key written twice in one object and NaN are refused."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant), []
+    except json.JSONDecodeError as error:
+        return None, [f"answer: it is not JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
+                      f"answer with one JSON object: {shape}"]
+    except ValueError as error:
+        return None, [f"answer: {error}"]
+    except RecursionError:
+        return None, [f"answer: it nests too deeply to be an answer; answer with one JSON object: {shape}"]
+
+
 def _read(doc: Document, text: str) -> tuple[list[dict[str, Any]], list[str]]:
     """The answer's steps, or why the answer is not one: not JSON, or not the answer schema."""
-    try:
-        answer = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
-    except json.JSONDecodeError as error:
-        return [], [f"answer: it is not JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
-                    'answer with one JSON object: {"steps": [...]}']
-    except ValueError as error:
-        return [], [f"answer: {error}"]
-    except RecursionError:
-        return [], ['answer: it nests too deeply to be an answer; answer with one JSON object: {"steps": [...]}']
+    answer, reasons = read_json(text, '{"steps": [...]}')
+    if reasons:
+        return [], reasons
     schema = answer_schema()
     shape = {**schema, "properties": {"steps": {"type": "array", "minItems": 1}}}
     reasons = [f"answer: {p.message}" + (f"; {p.hint}" if p.hint else "")

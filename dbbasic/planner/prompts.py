@@ -1,8 +1,11 @@
-"""The planner's prompts: Jinja2 templates in planner/prompts/, one per task kind, rendered from the spec.
+"""The planner's prompts: Jinja2 templates in planner/prompts/, a system and a user template per task kind
+(`migration`: a `specification:` migration; `import`: an import's rules no recogniser understood and, with
+`ai_handles:`, its source's quirks), rendered from the spec.
 
 What a prompt holds is what the model may know: the spec as its author wrote it, the schema as DDL in each
-dialect the project compiles for, the step kinds the runner executes and the library's patterns. Never a row
-of data: a prompt is built before any database is opened.
+dialect the project compiles for, and what dbbasic already has (the step kinds the runner executes and the
+library's patterns; for an import, the rule library and the source's column names). Never a row of data: a
+prompt is built before any database or source file is read for rows.
 
 Each prompt carries its template's version, the digest of every template file it is made of, so that a
 cached answer is asked again when the prompt it answered has changed.
@@ -21,19 +24,20 @@ import yaml
 
 from dbbasic.generators.patterns import PATTERNS
 from dbbasic.generators.schema import compile_data_model
+from dbbasic.importers import rules
 from dbbasic.plan.model import DdlStep, canonical
-from dbbasic.specs.model import DataModel, Migration
+from dbbasic.specs.model import DataModel, ImportTask, Migration
 from dbbasic.sql.dialect import Dialect
 
-SYSTEM = "system.j2"
-TEMPLATES = {"migration": "migration.j2"}
-"""Task kind -> the template of its user message (the system message is shared)."""
+KINDS = ("migration", "import")
+"""Task kinds; kind K renders prompts/K.system.j2 and prompts/K.user.j2."""
 
 
 @dataclass(frozen=True)
 class Prompt:
     kind: str
     template: str
+    """The task kind's templates, e.g. migration.*.j2."""
     version: str
     """sha256 of the templates the prompt is made of (system and task): what a cached answer is keyed on."""
     messages: tuple[dict[str, str], ...]
@@ -54,8 +58,11 @@ def _environment() -> jinja2.Environment:
 def template_version(kind: str) -> str:
     """The digest of the templates a `kind` prompt is rendered from."""
     folder = resources.files("dbbasic.planner").joinpath("prompts")
-    return _sha(canonical({name: folder.joinpath(name).read_text(encoding="utf-8")
-                           for name in (SYSTEM, TEMPLATES[kind])}))
+    return _sha(canonical({name: folder.joinpath(name).read_text(encoding="utf-8") for name in _templates(kind)}))
+
+
+def _templates(kind: str) -> tuple[str, str]:
+    return f"{kind}.system.j2", f"{kind}.user.j2"
 
 
 def migration_prompt(migration: Migration, model: DataModel, dialects: tuple[str, ...]) -> Prompt:
@@ -73,6 +80,28 @@ def migration_prompt(migration: Migration, model: DataModel, dialects: tuple[str
     return _render("migration", context)
 
 
+def import_prompt(task: ImportTask, model: DataModel, dialects: tuple[str, ...], source_format: str,
+                  columns: tuple[str, ...], asked: list[str], quirks: list[str]) -> Prompt:
+    """The prompt of an import's rules that no recogniser understood (`asked`) and the source's `quirks` the
+    model is trusted with; `columns` are the source's column names (its header: never a row)."""
+    table = model.table(task.options["target"]["model"])
+    assert table is not None, "validated: the target is in the data model"
+    target = DataModel(tables=(table,), source=model.source)
+    context: dict[str, Any] = {
+        "schema": {"tables": {name: schema_ddl(target, Dialect.get(name)) for name in dialects},
+                   "columns": list(columns)},
+        "library": [{"name": m.NAME, "summary": _summary(m.__doc__ or ""), "parameters": m.PARAMETERS,
+                     "phrasings": m.PHRASINGS} for m in rules.RULES],
+        "source_path": task.options["source"]["path"], "source_type": task.options["source"].get("type", ""),
+        "source_format": source_format,
+        "spec_file": task.source.file,
+        "spec_yaml": yaml.safe_dump({"one_time_tasks": {task.name: task.options}}, sort_keys=False,
+                                    allow_unicode=True, width=110),
+        "asked": asked, "quirks": quirks,
+    }
+    return _render("import", context)
+
+
 def schema_ddl(model: DataModel, dialect: Dialect) -> str:
     """The data model as the CREATE statements the schema generator writes for `dialect`."""
     plan = compile_data_model(model, dialect)
@@ -82,9 +111,8 @@ def schema_ddl(model: DataModel, dialect: Dialect) -> str:
 
 def _render(kind: str, context: dict[str, Any]) -> Prompt:
     env = _environment()
-    system = env.get_template(SYSTEM).render(context)
-    user = env.get_template(TEMPLATES[kind]).render(context)
-    return Prompt(kind, TEMPLATES[kind], template_version(kind),
+    system, user = (env.get_template(name).render(context) for name in _templates(kind))
+    return Prompt(kind, f"{kind}.*.j2", template_version(kind),
                   ({"role": "system", "content": system}, {"role": "user", "content": user}),
                   _sha(context["spec_yaml"]), _sha(canonical(context["schema"])))
 

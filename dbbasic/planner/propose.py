@@ -1,7 +1,7 @@
 """Planning a free-text task: the cached answer when its key still matches, else ask the model, guard the
 answer, dry-run it, send refusals back with their reasons, and cache what is accepted.
 
-    cached = answer(migration, specs, generated, mode="ask")     # dbbasic plan
+    cached = answer(migration_question(migration, specs), specs.project, generated, mode="ask")
     plan = compile_answer(migration, cached, specs.data, Dialect.get("sqlite"))
 
 Modes: `ask` may call the model (dbbasic plan); `cache` never does and fails on a missing answer (plan --check,
@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from dbbasic.errors import PlannerError, Problem, SpecError
+from dbbasic.generators.imports import field_types, unrecognised_rules
+from dbbasic.importers.source import SourceFormat
 from dbbasic.plan.model import Plan
 from dbbasic.planner.cache import CachedAnswer, cache_key, read_answer, write_answer
 from dbbasic.planner.client import Client, LlmConfig, resolve_config
 from dbbasic.planner.guard import answer_schema, check_answer
-from dbbasic.planner.prompts import Prompt, migration_prompt
+from dbbasic.planner.prompts import Prompt, import_prompt, migration_prompt
+from dbbasic.planner.rule_guard import check_rules_answer, rules_answer_schema
 from dbbasic.planner.scratch import SCRATCH_URL, dry_run
-from dbbasic.specs.model import DataModel, Migration, Specs
+from dbbasic.specs.model import DataModel, ImportTask, Migration, Project, Source, Specs
 from dbbasic.sql.dialect import Dialect
 
 GENERATOR = "planner"
@@ -32,29 +36,68 @@ MAX_ANSWERS = 3
 
 Mode = Literal["ask", "cache", "optional"]
 ClientFactory = Callable[[LlmConfig], Client]
+Check = Callable[[str, Mapping[str, str] | None], tuple[list[str], dict[str, str]]]
+"""(answer text, the environment for a dry run or None for none) -> (why it is refused, dialect -> dry run)."""
 
 
-def answer(migration: Migration, specs: Specs, generated: Path, *, mode: Mode, replan: bool = False,
+@dataclass(frozen=True)
+class Question:
+    """One task for the model: its prompt, the JSON Schema of an answer, and how an answer is checked."""
+
+    plan_id: str
+    what: str
+    """How messages name the task: "migration 'migrations/avatars'", "import 'crm'"."""
+    source: Source
+    prompt: Prompt
+    schema: dict[str, Any]
+    check: Check
+
+
+def migration_question(migration: Migration, specs: Specs) -> Question:
+    """A `specification:` migration: steps, guarded and dry-run in every dialect the project compiles for."""
+    def check(text: str, environ: Mapping[str, str] | None) -> tuple[list[str], dict[str, str]]:
+        reasons, notes = [], {}
+        for name in specs.project.dialects:
+            found, notes[name] = _refusals(migration, text, specs.data, name, environ)
+            reasons += [f"[{name}] {r}" if len(specs.project.dialects) > 1 else r for r in found]
+        return reasons, notes
+    return Question(migration.id, f"migration '{migration.id}'", migration.source,
+                    migration_prompt(migration, specs.data, specs.project.dialects), answer_schema(), check)
+
+
+def import_question(task: ImportTask, specs: Specs, fmt: SourceFormat, asked: list[str], quirks: list[str]
+                    ) -> Question:
+    """An import's rules that no recogniser understood, and the quirks it trusts the model with: translated
+    into rules of the library (nothing to dry-run: the rules are the library's code)."""
+    types = field_types(task, specs.data)
+
+    def check(text: str, environ: Mapping[str, str] | None) -> tuple[list[str], dict[str, str]]:
+        verdict = check_rules_answer(text, asked=asked, quirks=quirks, types=types, columns=fmt.columns)
+        return list(verdict.reasons), {}
+    prompt = import_prompt(task, specs.data, specs.project.dialects, fmt.describe(), fmt.columns, asked, quirks)
+    return Question(task.id, f"import '{task.name}'", task.source, prompt, rules_answer_schema(), check)
+
+
+def answer(question: Question, project: Project, generated: Path, *, mode: Mode, replan: bool = False,
            environ: Mapping[str, str] | None = None, client: ClientFactory = Client) -> CachedAnswer | None:
-    """The accepted answer of a `specification:` migration (see the module's docstring for `mode`)."""
+    """The accepted answer of a task (see the module's docstring for `mode`)."""
     environ = os.environ if environ is None else environ
-    asked = migration_prompt(migration, specs.data, specs.project.dialects)
-    config = resolve_config(specs.project.llm, environ)
-    cached = read_answer(generated, migration.id)
+    asked = question.prompt
+    config = resolve_config(project.llm, environ)
+    cached = read_answer(generated, question.plan_id)
     model = config.model if config is not None else cached.model if cached is not None else None
     stale = _stale(cached, asked, model) if cached is not None else "no answer is cached"
     if not stale and cached is not None and not replan:
         dry = environ if mode == "ask" else None  # dbbasic plan dry-runs the cached answer again; reads do not
-        refused = [r for name in specs.project.dialects
-                   for r in _refusals(migration, cached.answer, specs.data, name, dry)[0]]
+        refused, _ = question.check(cached.answer, dry)
         if not refused:
             return cached
         stale = "the guard refuses the cached answer now: " + "; ".join(refused)
     if mode == "optional":
         return None
     if mode == "cache" or config is None:
-        raise SpecError([_unplanned(migration, stale if not replan else "--replan asks again", config is None)])
-    return _ask(migration, asked, specs, config, client(config), generated, environ)
+        raise SpecError([_unplanned(question, stale if not replan else "--replan asks again", config is None)])
+    return _ask(question, config, client(config), generated, environ)
 
 
 def compile_answer(migration: Migration, cached: CachedAnswer, model: DataModel, dialect: Dialect) -> Plan:
@@ -63,45 +106,69 @@ def compile_answer(migration: Migration, cached: CachedAnswer, model: DataModel,
     verdict = check_answer(cached.answer, model=model, dialect=dialect,
                            allow_destructive=migration.allow_destructive, plan_id=migration.id)
     if not verdict.accepted:
-        raise SpecError([Problem(migration.source.file, migration.source.line, 1, "error", "planner-refused",
-                                 f"migration '{migration.id}': the guard refuses its cached answer for "
-                                 f"{dialect.name}: " + "; ".join(verdict.reasons),
-                                 "run `dbbasic plan --replan` with a model configured")])
-    made = {"model": cached.model, "profile": cached.profile, "prompt": cached.prompt,
-            "prompt_version": cached.prompt_version, "key": cached.key, "attempts": cached.attempts,
-            "dry_run": cached.dry_runs.get(dialect.name, "not dry-run"), "destructive": list(verdict.destructive)}
+        raise SpecError([_refused(migration.source, f"migration '{migration.id}'", dialect.name, verdict.reasons)])
+    made = made_by(cached, "steps", cached.dry_runs.get(dialect.name, "not dry-run"), list(verdict.destructive))
     return Plan(id=migration.id, task=migration.task, description=migration.description, dialect=dialect.name,
                 source=migration.source, generator=GENERATOR, generator_version=VERSION, steps=verdict.steps,
                 planner=made)
 
 
-def _ask(migration: Migration, asked: Prompt, specs: Specs, config: LlmConfig, client: Client, generated: Path,
-         environ: Mapping[str, str]) -> CachedAnswer:
+def import_rules(task: ImportTask, cached: CachedAnswer, model: DataModel, columns: tuple[str, ...]
+                 ) -> dict[str, tuple[dict[str, Any], ...]]:
+    """The rules an accepted import answer gives each rule text and quirk, guarded again; SpecError when the
+    guard refuses it now."""
+    asked, quirks = planner_rules(task, model)
+    verdict = check_rules_answer(cached.answer, asked=asked, quirks=quirks, types=field_types(task, model),
+                                 columns=columns)
+    if not verdict.accepted:
+        raise SpecError([_refused(task.source, f"import '{task.name}'", "", verdict.reasons)])
+    return verdict.rules
+
+
+def planner_rules(task: ImportTask, model: DataModel) -> tuple[list[str], list[str]]:
+    """What of an import the planner answers: its rules no recogniser understands, and its source's quirks
+    when the import trusts the model with them (`ai_handles:`)."""
+    quirks = list(task.options["source"].get("quirks", [])) if task.options.get("ai_handles") else []
+    return unrecognised_rules(task, model), quirks
+
+
+def made_by(cached: CachedAnswer, scope: str, dry_run: str, destructive: list[str]) -> dict[str, Any]:
+    """What a plan records of the planner's answer (`made_by.planner`), for plan.md."""
+    return {"scope": scope, "model": cached.model, "profile": cached.profile, "prompt": cached.prompt,
+            "prompt_version": cached.prompt_version, "key": cached.key, "attempts": cached.attempts,
+            "dry_run": dry_run, "destructive": destructive}
+
+
+def _ask(question: Question, config: LlmConfig, client: Client, generated: Path, environ: Mapping[str, str]
+         ) -> CachedAnswer:
+    asked = question.prompt
     messages = [dict(m) for m in asked.messages]
     text = ""
     reasons: list[str] = []
     for attempt in range(1, MAX_ANSWERS + 1):
-        completion = client.complete(messages, answer_schema(), "dbbasic_plan_steps")
+        completion = client.complete(messages, question.schema, "dbbasic_" + asked.kind)
         text = completion.text
-        reasons = []
-        notes: dict[str, str] = {}
-        for name in specs.project.dialects:
-            found, notes[name] = _refusals(migration, text, specs.data, name, environ)
-            reasons += [f"[{name}] {r}" if len(specs.project.dialects) > 1 else r for r in found]
+        reasons, notes = question.check(text, environ)
         if not reasons:
-            cached = CachedAnswer(migration.id, config.model, config.profile.name, asked.template, asked.version,
-                                  asked.spec_sha256, asked.schema_sha256, text, attempt, completion.model, notes)
+            cached = CachedAnswer(question.plan_id, config.model, config.profile.name, asked.template,
+                                  asked.version, asked.spec_sha256, asked.schema_sha256, text, attempt,
+                                  completion.model, notes)
             write_answer(generated, cached)
             return cached
         messages += [{"role": "assistant", "content": text},
                      {"role": "user", "content": "The guard refused your answer:\n" + "\n".join(
                          f"- {r}" for r in reasons) + "\nAnswer again with the whole corrected JSON object."}]
     raise PlannerError(
-        f"migration '{migration.id}' ({migration.source.file}:{migration.source.line}): "
-        f"the guard refused all {MAX_ANSWERS} answers of {config.model}. Its last answer:\n{text}\nwas refused "
-        "because:\n" + "\n".join(f"- {r}" for r in reasons),
-        hint="reword the specification (or split it into steps you write yourself), or try another model; "
-             "nothing was cached")
+        f"{question.what} ({question.source.file}:{question.source.line}): the guard refused all {MAX_ANSWERS} "
+        f"answers of {config.model}. Its last answer:\n{text}\nwas refused because:\n"
+        + "\n".join(f"- {r}" for r in reasons),
+        hint="reword the spec (or write its steps or rules yourself), or try another model; nothing was cached")
+
+
+def _refused(source: Source, what: str, dialect: str, reasons: tuple[str, ...]) -> Problem:
+    return Problem(source.file, source.line, 1, "error", "planner-refused",
+                   f"{what}: the guard refuses its cached answer{' for ' + dialect if dialect else ''}: "
+                   + "; ".join(reasons), "run `dbbasic plan --replan` with a model configured")
 
 
 def _refusals(migration: Migration, text: str, model: DataModel, dialect_name: str,
@@ -130,11 +197,11 @@ def _stale(cached: CachedAnswer, asked: Prompt, model: str | None) -> str:
     return f"the cached answer is for another {', '.join(differ)}"
 
 
-def _unplanned(migration: Migration, why: str, no_model: bool) -> Problem:
+def _unplanned(question: Question, why: str, no_model: bool) -> Problem:
     how = ("configure a model: `project: llm: {model: ..., base_url: ...}` in the project spec, or "
            "DBBASIC_LLM_MODEL with OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (a local server such as Ollama); "
            "see docs/planner.md" if no_model else "run `dbbasic plan` to ask the model and cache its answer")
-    return Problem(migration.source.file, migration.source.line, 1, "error", "needs-planner",
-                   f"migration '{migration.id}' is free text for the LLM planner and {why}", how)
+    return Problem(question.source.file, question.source.line, 1, "error", "needs-planner",
+                   f"{question.what} is free text for the LLM planner and {why}", how)
 
 

@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
 import vcr
 
 from dbbasic.planner.client import PROFILES, LlmConfig
@@ -48,6 +49,23 @@ def replay(name: str) -> AbstractContextManager[Any]:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `python tests/planner/record_cassettes.py {name}`")
     return cast(AbstractContextManager[Any], configured_vcr(record_mode="none").use_cassette(str(path)))
+
+
+MODEL_ENV = ("DBBASIC_LLM_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "DBBASIC_LLM_PROFILE", "DBBASIC_SCRATCH_URL")
+"""The environment that configures the planner: cleared by tests, so that the machine's own never leaks in."""
+
+
+def clear_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in MODEL_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def use_fixture_model(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
+    """Configure the planner, through the environment as a user would, with the cassettes' model."""
+    monkeypatch.setenv("DBBASIC_LLM_MODEL", FIXTURE_MODEL)
+    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", FIXTURE_KEY)
+    monkeypatch.setenv("DBBASIC_LLM_PROFILE", "openai")
 
 
 def fixture_config(base_url: str, profile: str = "openai") -> LlmConfig:

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from avatars import AVATARS, DROPS_NAMES, MANUAL_STEP, PLAN_ID, avatars_project
-from cassettes import FIXTURE_BASE_URL, FIXTURE_KEY, FIXTURE_MODEL, replay
+from cassettes import FIXTURE_BASE_URL, FIXTURE_KEY, FIXTURE_MODEL, clear_model_env, replay, use_fixture_model
 from click.testing import CliRunner
 from openai_server import Answer, OpenAIServer
 from openai_server import openai_server_fixture as openai_server_fixture
@@ -25,21 +25,12 @@ from dbbasic.cli import main
 from dbbasic.errors import PlannerError, SpecError
 
 NAMES = ["Ada Lovelace", "grace  hopper", "Plato", None, "  ", "Émile Zola"]
-ENV = ("DBBASIC_LLM_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "DBBASIC_LLM_PROFILE", "DBBASIC_SCRATCH_URL")
 
 
 @pytest.fixture(autouse=True)
 def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
     """No model unless a test configures one: the machine's own settings must not leak in."""
-    for name in ENV:
-        monkeypatch.delenv(name, raising=False)
-
-
-def use_model(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
-    monkeypatch.setenv("DBBASIC_LLM_MODEL", FIXTURE_MODEL)
-    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", FIXTURE_KEY)
-    monkeypatch.setenv("DBBASIC_LLM_PROFILE", "openai")
+    clear_model_env(monkeypatch)
 
 
 def generated_files(root: Path) -> dict[str, str]:
@@ -50,7 +41,7 @@ def generated_files(root: Path) -> dict[str, str]:
 def test_avatars_plan_end_to_end(openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                  pg_url: str) -> None:
     root = avatars_project(tmp_path / "project")
-    use_model(monkeypatch, openai_server.base_url)
+    use_fixture_model(monkeypatch, openai_server.base_url)
     monkeypatch.setenv("DBBASIC_SCRATCH_URL", pg_url)
     openai_server.script(Answer(DROPS_NAMES), Answer(AVATARS))
 
@@ -67,13 +58,12 @@ def test_avatars_plan_end_to_end(openai_server: OpenAIServer, monkeypatch: pytes
     assert set(cached["dry_runs"]) == {"postgres", "sqlite"}
     assert not any("not dry-run" in note for note in cached["dry_runs"].values())
     plan_md = (root / "generated" / PLAN_ID / "sqlite" / "plan.md").read_text()
-    assert "proposed by an LLM" in plan_md and f"`{FIXTURE_MODEL}`" in plan_md and "migration.j2" in plan_md
+    assert "proposed by an LLM" in plan_md and f"`{FIXTURE_MODEL}`" in plan_md and "migration.*.j2" in plan_md
     assert "### `fill-avatars` (proposed by the LLM planner)" in plan_md
     assert all(FIXTURE_KEY not in text for text in generated_files(root).values())
 
     # Offline now: the cached answer plans byte for byte, and --check passes, without asking anyone.
-    for name in ENV:
-        monkeypatch.delenv(name, raising=False)
+    clear_model_env(monkeypatch)
     before = generated_files(root)
     assert api.plan(root).changes == []
     assert api.plan(root, check=True).stale == []
@@ -92,7 +82,7 @@ def test_avatars_plan_end_to_end(openai_server: OpenAIServer, monkeypatch: pytes
 
 def test_the_cassette_plans_the_same_with_no_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     root = avatars_project(tmp_path)
-    use_model(monkeypatch, FIXTURE_BASE_URL)
+    use_fixture_model(monkeypatch, FIXTURE_BASE_URL)
     with replay("avatars"):
         api.plan(root)
     cached = json.loads((root / "generated" / PLAN_ID / "planner.json").read_text())
@@ -118,7 +108,7 @@ def test_without_a_model_the_spec_fails_clearly(tmp_path: Path) -> None:
 def test_a_changed_spec_is_asked_again(openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch,
                                        tmp_path: Path) -> None:
     root = avatars_project(tmp_path)
-    use_model(monkeypatch, openai_server.base_url)
+    use_fixture_model(monkeypatch, openai_server.base_url)
     openai_server.script(Answer(AVATARS), Answer(AVATARS))
     api.plan(root)
     spec = root / "specs/migrations/avatars.yaml"
@@ -127,7 +117,7 @@ def test_a_changed_spec_is_asked_again(openai_server: OpenAIServer, monkeypatch:
     monkeypatch.delenv("DBBASIC_LLM_MODEL")
     with pytest.raises(SpecError, match="the cached answer is for another spec"):
         api.plan(root, check=True)
-    use_model(monkeypatch, openai_server.base_url)
+    use_fixture_model(monkeypatch, openai_server.base_url)
     api.plan(root)
     assert len(openai_server.requests) == 2
     assert "Color from a palette of eight" in openai_server.requests[1].body["messages"][1]["content"]
@@ -136,7 +126,7 @@ def test_a_changed_spec_is_asked_again(openai_server: OpenAIServer, monkeypatch:
 def test_replan_asks_again_even_when_the_answer_fits(openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch,
                                                      tmp_path: Path) -> None:
     root = avatars_project(tmp_path)
-    use_model(monkeypatch, openai_server.base_url)
+    use_fixture_model(monkeypatch, openai_server.base_url)
     openai_server.script(Answer(AVATARS), Answer(AVATARS))
     api.plan(root)
     api.plan(root)
@@ -148,14 +138,14 @@ def test_replan_asks_again_even_when_the_answer_fits(openai_server: OpenAIServer
 def test_every_answer_refused_is_a_clear_error_and_nothing_is_cached(
         openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     root = avatars_project(tmp_path)
-    use_model(monkeypatch, openai_server.base_url)
+    use_fixture_model(monkeypatch, openai_server.base_url)
     openai_server.script(Answer("Sure! Here are the steps:"), Answer(DROPS_NAMES), Answer(DROPS_NAMES))
     with pytest.raises(PlannerError) as caught:
         api.plan(root)
     message = str(caught.value)
     assert "refused all 3 answers of fixture-model" in message
     assert DROPS_NAMES in message and "drops column full_name" in message
-    assert "reword the specification" in caught.value.hint
+    assert "reword the spec" in caught.value.hint
     assert not (root / "generated" / PLAN_ID / "planner.json").exists()
     outcome = CliRunner().invoke(main, ["plan", "--project", str(root)])
     assert outcome.exit_code == 1
@@ -164,7 +154,7 @@ def test_every_answer_refused_is_a_clear_error_and_nothing_is_cached(
 def test_a_hand_edited_answer_is_guarded_again(openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch,
                                                tmp_path: Path) -> None:
     root = avatars_project(tmp_path)
-    use_model(monkeypatch, openai_server.base_url)
+    use_fixture_model(monkeypatch, openai_server.base_url)
     openai_server.script(Answer(AVATARS))
     api.plan(root)
     path = root / "generated" / PLAN_ID / "planner.json"
