@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -118,6 +119,11 @@ def _poll(try_once: Any, wait_seconds: float) -> bool:
         if time.monotonic() >= deadline:
             return False
         time.sleep(min(0.2, max(deadline - time.monotonic(), 0.01)))
+
+
+# sqlite3 binds no Decimal (imports cast decimal fields to one); its exact text is what a NUMERIC column
+# would have been given in SQL. Adapters are global to sqlite3, and this one changes nothing else.
+sqlite3.register_adapter(Decimal, str)
 
 
 class SqliteDatabase:

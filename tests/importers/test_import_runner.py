@@ -127,6 +127,18 @@ def test_the_table_gets_the_good_rows_and_each_other_record_is_rejected_with_its
     assert found[0][3] == "Carla Cruz;Zoe@Example.com;202.555.0199;Other;March 4 2021;free"  # as in the file
 
 
+def test_decimal_values_are_loaded_exactly(tmp_path: Path, db_url: str) -> None:
+    root = write_project(tmp_path / "p", {
+        "specs/dbbasic.yaml": "project:\n  dialects: [postgres, sqlite]\n",
+        "specs/data.yaml": "data:\n  products:\n    fields:\n      id: id\n      price: decimal(10,2)\n",
+        "specs/imports/products.yaml": "import:\n  source: {path: data/p.csv}\n  target: {model: products}\n",
+        "data/p.csv": "price\n12.5\n3\n-0.01\n"})
+    api.plan(root)
+    api.apply(root, db_url, require_approval=False)
+    assert [row[0] for row in query(db_url, root, "SELECT price FROM products ORDER BY id")] == (
+        ["12.5", 3, "-0.01"] if db_url.startswith("sqlite") else ["12.50", "3.00", "-0.01"])
+
+
 def test_running_a_finished_import_again_adds_nothing(tmp_path: Path, db_url: str) -> None:
     root = project(tmp_path)
     api.apply(root, db_url, require_approval=False)
