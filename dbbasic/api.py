@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from dbbasic.errors import PlanError, Problem, SpecError, StalePlan, UnapprovedPlan
+from dbbasic.errors import PlanError, PlannerError, Problem, SpecError, StalePlan, UnapprovedPlan
 from dbbasic.generators.explicit import compile_explicit
 from dbbasic.generators.imports import SourceFile, compile_import, read_source
 from dbbasic.generators.model_diff import NAME as MODEL_DIFF
@@ -129,11 +129,13 @@ class Compiled:
 
 
 def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
-                  root: Path | None = None, answers: Mapping[str, CachedAnswer] | None = None) -> Compiled:
+                  root: Path | None = None, answers: Mapping[str, CachedAnswer] | None = None,
+                  sources: Mapping[str, SourceFile] | None = None) -> Compiled:
     """Compile validated specs into linted plans; `snapshots` are the data model's recorded versions
     (generated/schema/**/model.json), oldest first; `root`, the project directory, is where imports read
     their sources (without it, imports are not compiled); `answers`, the LLM planner's accepted answers by
-    plan id, compile the `specification:` migrations (those without one are left out). Raises SpecError when
+    plan id, compile the `specification:` migrations (those without one are left out); `sources`, import
+    sources already read, by plan id (the others are read here, once for every dialect). Raises SpecError when
     a change of the data model, a pattern, an import or a cached answer cannot be compiled (a field gone
     without `drop: true`, ...)."""
     plans: list[Plan] = []
@@ -145,7 +147,7 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
     # Migrations and imports apply in the order they are written: by file, then by place in the file.
     tasks: list[Migration | ImportTask] = sorted([*specs.migrations, *(specs.imports if root is not None else ())],
                                                  key=lambda t: (t.source.file, t.source.line))
-    sources: dict[str, SourceFile] = {}
+    sources = dict(sources or {})
     for name in specs.project.dialects:
         dialect = Dialect.get(name)
         # The data model's plans acknowledge their own drops: each was confirmed with `drop: true`.
@@ -211,7 +213,12 @@ def _compile(root: Path, specs: Specs, planner: Mode = "cache", replan: bool = F
     answers: dict[str, CachedAnswer] = {}
     problems: list[Problem] = []
     can_ask = planner == "ask" and resolve_config(specs.project.llm) is not None
-    for question, mode in _planner_questions(root, specs, planner, "ask" if can_ask else "optional"):
+    if replan and not can_ask:
+        raise PlannerError("--replan asks the model again, and no model is configured",
+                           hint="set DBBASIC_LLM_MODEL (with OPENAI_API_KEY or OPENAI_BASE_URL), or `project: llm:`; "
+                                "see docs/planner.md")
+    sources: dict[str, SourceFile] = {}
+    for question, mode in _planner_questions(root, specs, sources, planner, "ask" if can_ask else "optional"):
         try:
             found = planner_answer(question, specs.project, generated, mode=mode, replan=replan)
         except SpecError as exc:
@@ -225,21 +232,23 @@ def _compile(root: Path, specs: Specs, planner: Mode = "cache", replan: bool = F
                                     "(no cached answer fits it)", "see docs/planner.md"))
     if any(p.level == "error" for p in problems):
         raise SpecError(problems)
-    compiled = compile_specs(specs, artifacts.read_snapshots(generated), root, answers)
+    compiled = compile_specs(specs, artifacts.read_snapshots(generated), root, answers, sources)
     compiled.problems += problems
     return compiled
 
 
-def _planner_questions(root: Path, specs: Specs, migration_mode: Mode, import_mode: Mode
-                       ) -> Iterator[tuple[Question, Mode]]:
-    """The tasks of the project that the LLM planner answers, each with how it may be answered."""
+def _planner_questions(root: Path, specs: Specs, sources: dict[str, SourceFile], migration_mode: Mode,
+                       import_mode: Mode) -> Iterator[tuple[Question, Mode]]:
+    """The tasks of the project that the LLM planner answers, each with how it may be answered; the import
+    sources they read are kept in `sources`, for compiling."""
     for migration in specs.migrations:
         if migration.kind == "specification":
             yield migration_question(migration, specs), migration_mode
     for task in specs.imports:
         asked, quirks = planner_rules(task, specs.data)
         if asked or quirks:
-            yield import_question(task, specs, read_source(task, root).format, asked, quirks), import_mode
+            sources[task.id] = read_source(task, root)
+            yield import_question(task, specs, sources[task.id].format, asked, quirks), import_mode
 
 
 @dataclass

@@ -131,7 +131,8 @@ def validate(project: Path, fmt: str) -> None:
 @main.command()
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when generated/ is not what the specs compile to.")
 @click.option("--replan", is_flag=True,
-              help="Ask the LLM planner again for every free-text migration, even when its cached answer fits.")
+              help="Ask the LLM planner again for every free-text migration and import rule, even when its cached "
+                   "answer fits (needs a model).")
 @command
 def plan(project: Path, fmt: str, check: bool, replan: bool) -> None:
     """Compile specs/ into generated/<plan-id>/<dialect>/ (plan.json, plan.md, up.sql, down.sql).

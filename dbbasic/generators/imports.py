@@ -85,7 +85,7 @@ def compile_import(task: ImportTask, model: DataModel, dialect: Dialect, source_
         _fail(task, "import-key", f"the key of '{table.name}' has {len(table.primary_key)} columns; an import "
               "records the rows it loads by a single-column key", "import into a table with one key column")
     source = spec["source"]
-    types = {f.name: ddl.column_type(dialect, f, model) for f in table.fields}
+    types = field_types(task, model)
     understood = _understand(task, types, fmt.columns, planned or {})
     mapped = {map_field.source_column(r["parameters"], fmt.columns) or r["parameters"]["from"]: r["parameters"]["to"]
               for r in understood if r["rule"] == "map_field"}
@@ -122,14 +122,8 @@ def _understand(task: ImportTask, types: dict[str, FieldType], columns: tuple[st
         written = rule if isinstance(rule, str) else json.dumps(rule, sort_keys=True)
         by_planner = isinstance(rule, str) and rule in planned
         found: list[tuple[ModuleType, dict[str, Any]]] = []
-        if by_planner:  # the planner's translation, checked again here
-            try:
-                found = [rules.structured(spec) for spec in planned[rule]]
-            except ValueError as exc:
-                problems.append(Problem(task.source.file, line, 1, "error", "planner-refused",
-                                        f"import '{task.name}': the planner's rules for {rule!r}: {exc}",
-                                        "run `dbbasic plan --replan` with a model configured"))
-                continue
+        if by_planner:  # the planner's translation, which its guard read (planner/rule_guard.py)
+            found = [rules.structured(spec) for spec in planned[rule]]
         elif isinstance(rule, str):
             one = rules.understand(rule, types)
             if one is None:
@@ -151,8 +145,7 @@ def _understand(task: ImportTask, types: dict[str, FieldType], columns: tuple[st
             for message in module.check(parameters, types, columns):
                 problems.append(Problem(task.source.file, line, 1, "error", "rule-parameter",
                                         f"import '{task.name}', rule {written!r}: {message}",
-                                        f"{module.NAME} takes: " + "; ".join(f"{k}: {v}" for k, v in
-                                                                            module.PARAMETERS.items())))
+                                        rules.takes(module)))
             entry = {"rule": module.NAME, "parameters": parameters, "written": written}
             understood.append({**entry, "planner": True} if by_planner else entry)
     if problems:

@@ -1,9 +1,11 @@
 """The planner's cache: an accepted answer stored beside its plan, `generated/<plan-id>/planner.json`.
 
-An answer is reused while its key matches: the model's name, the prompt's template version, and the digests of
-the spec and of the schema the prompt showed. The base URL and the key are never part of it (nor written): the
-same model behind another URL answers the same prompt. Only answers the guard accepted are written; a refusal
-or an error leaves the file as it was. The reader re-runs the guard on every read (planner/propose.py).
+An answer is reused while its key matches: the model's name, the prompt's version (templates and the library
+it shows), and the digests of the spec and of the tables of the data model the answer touches. The file also
+holds the answer's digest, so that a hand edit is refused rather than passed off as the model's. The base URL
+and the key are never part of it (nor written): the same model behind another URL answers the same prompt.
+Only answers the guard accepted are written; a refusal or an error leaves the file as it was. The guard is
+re-run on every read (planner/propose.py).
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ FORMAT = 1
 def cache_key(model: str, prompt_version: str, spec_sha256: str, schema_sha256: str) -> str:
     """What a cached answer answered: change any part and the planner asks again."""
     parts = {"model": model, "prompt": prompt_version, "spec": spec_sha256, "schema": schema_sha256}
-    return "sha256:" + hashlib.sha256(canonical(parts).encode()).hexdigest()
+    return _sha(canonical(parts))
+
+
+def _sha(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ class CachedAnswer:
         return cache_key(self.model, self.prompt_version, self.spec_sha256, self.schema_sha256)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, **asdict(self), "key": self.key}
+        return {"format": FORMAT, **asdict(self), "key": self.key, "answer_sha256": _sha(self.answer)}
 
 
 def answer_path(generated: Path, plan_id: str) -> Path:
@@ -67,13 +73,13 @@ def read_answer(generated: Path, plan_id: str) -> CachedAnswer | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.pop("format", None) != FORMAT:
             raise ValueError(f"unknown format (this dbbasic reads format {FORMAT})")
-        key = data.pop("key", None)
+        key, answer_sha256 = data.pop("key", None), data.pop("answer_sha256", None)
         cached = CachedAnswer(**data)
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         raise PlanError(f"{path} is not a planner answer: {exc}", plan_id,
                         "delete it and run `dbbasic plan --replan` with a model configured") from None
-    if cached.key != key:
-        raise PlanError(f"{path} was edited by hand: its key does not match its content", plan_id,
+    if cached.key != key or _sha(cached.answer) != answer_sha256:
+        raise PlanError(f"{path} was edited by hand: its key or its answer's digest does not match", plan_id,
                         "delete it and run `dbbasic plan --replan` with a model configured")
     return cached
 

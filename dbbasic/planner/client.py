@@ -208,8 +208,13 @@ class Client:
         return request
 
     def _completion(self, response: ChatCompletion) -> Completion:
-        choice = response.choices[0] if response.choices else None
-        text = choice.message.content if choice is not None else None
+        try:
+            choice = response.choices[0] if response.choices else None
+            text = choice.message.content if choice is not None else None
+        except (AttributeError, TypeError, IndexError, KeyError):  # a 200 whose body is not a chat completion
+            raise PlannerError(f"{self.config.server} did not answer with a chat completion",
+                               hint="check the base URL: it must be an OpenAI-compatible API, ending in /v1 for "
+                                    "most servers") from None
         if choice is None or text is None or not text.strip():
             refusal = choice.message.refusal if choice is not None else None
             said = f"; it refused: {self._clean(refusal)}" if refusal else ""

@@ -165,19 +165,24 @@ def _read(doc: Document, text: str) -> tuple[list[dict[str, Any]], list[str]]:
         return [], reasons
     schema = answer_schema()
     shape = {**schema, "properties": {"steps": {"type": "array", "minItems": 1}}}
-    reasons = [f"answer: {p.message}" + (f"; {p.hint}" if p.hint else "")
-               for p in schema_problems(doc, (), answer, shape, "the answer")]
+    reasons = schema_reasons(doc, answer, shape, "the answer", "answer")
     if reasons:
         return [], reasons
     step_schema = {"$schema": DRAFT_2020_12, **schema["$defs"]["step"], "$defs": schema["$defs"]}
     for n, spec in enumerate(answer["steps"], start=1):
-        problems = schema_problems(doc, (), spec, step_schema, f"step {n}")
-        reasons += [f"step {n}: {p.message}" + (f"; {p.hint}" if p.hint else "") for p in problems]
+        found = schema_reasons(doc, spec, step_schema, f"step {n}", f"step {n}")
+        reasons += found
         kinds = [k for k in PLANNER_STEP_KINDS if isinstance(spec, dict) and k in spec]
-        if not problems and len(kinds) != 1:
+        if not found and len(kinds) != 1:
             reasons.append(f"step {n}: a step needs exactly one of {', '.join(PLANNER_STEP_KINDS)} (found "
                            f"{', '.join(kinds) or 'none'}); split it into one step per kind")
     return answer["steps"], reasons
+
+
+def schema_reasons(doc: Document, value: Any, schema: dict[str, Any], what: str, prefix: str) -> list[str]:
+    """Why `value` (`what`, for messages) does not fit `schema`, each reason led by `prefix`, with its hint."""
+    return [f"{prefix}: {p.message}" + (f"; {p.hint}" if p.hint else "")
+            for p in schema_problems(doc, (), value, schema, what)]
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -350,6 +355,10 @@ def _unknown_references(tree: exp.Expression, state: SchemaState) -> list[str]:
         if not isinstance(table.this, exp.Identifier) or (isinstance(table.parent, exp.Drop)
                                                           and table.parent is not tree):
             continue  # a table function, or a constraint or index an ALTER TABLE drops
+        if table.db or table.catalog:  # a schema picks tables outside the data model (and the dry run's schema)
+            reasons.append(f"table {table.sql()} is qualified with a schema or database; write table names "
+                           "unqualified: the plan runs on the target's own tables")
+            continue
         name = table.name.lower()
         if table is created:
             scope[name] = None

@@ -7,8 +7,9 @@ dialect the project compiles for, and what dbbasic already has (the step kinds t
 library's patterns; for an import, the rule library and the source's column names). Never a row of data: a
 prompt is built before any database or source file is read for rows.
 
-Each prompt carries its template's version, the digest of every template file it is made of, so that a
-cached answer is asked again when the prompt it answered has changed.
+Each prompt carries its version: the digest of its template files and of what it shows of dbbasic itself (the
+patterns, the rule library), so that a cached answer is asked again when the question it answered changed.
+Task kind K renders prompts/K.system.j2 and prompts/K.user.j2.
 """
 
 from __future__ import annotations
@@ -28,9 +29,6 @@ from dbbasic.importers import rules
 from dbbasic.plan.model import DdlStep, canonical
 from dbbasic.specs.model import DataModel, ImportTask, Migration
 from dbbasic.sql.dialect import Dialect
-
-KINDS = ("migration", "import")
-"""Task kinds; kind K renders prompts/K.system.j2 and prompts/K.user.j2."""
 
 
 @dataclass(frozen=True)
@@ -55,10 +53,11 @@ def _environment() -> jinja2.Environment:
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def template_version(kind: str) -> str:
-    """The digest of the templates a `kind` prompt is rendered from."""
+def prompt_version(kind: str, library: Any) -> str:
+    """The digest of the templates a `kind` prompt is rendered from, and of the `library` it shows."""
     folder = resources.files("dbbasic.planner").joinpath("prompts")
-    return _sha(canonical({name: folder.joinpath(name).read_text(encoding="utf-8") for name in _templates(kind)}))
+    templates = {name: folder.joinpath(name).read_text(encoding="utf-8") for name in _templates(kind)}
+    return _sha(canonical({"templates": templates, "library": library}))
 
 
 def _templates(kind: str) -> tuple[str, str]:
@@ -77,7 +76,7 @@ def migration_prompt(migration: Migration, model: DataModel, dialects: tuple[str
         "spec_yaml": yaml.safe_dump({"migration": spec}, sort_keys=False, allow_unicode=True, width=110),
         "ai_handles": _listed(migration.options.get("ai_handles")),
     }
-    return _render("migration", context)
+    return _render("migration", context, context["patterns"])
 
 
 def import_prompt(task: ImportTask, model: DataModel, dialects: tuple[str, ...], source_format: str,
@@ -99,7 +98,7 @@ def import_prompt(task: ImportTask, model: DataModel, dialects: tuple[str, ...],
                                     allow_unicode=True, width=110),
         "asked": asked, "quirks": quirks,
     }
-    return _render("import", context)
+    return _render("import", context, context["library"])
 
 
 def schema_ddl(model: DataModel, dialect: Dialect) -> str:
@@ -109,10 +108,10 @@ def schema_ddl(model: DataModel, dialect: Dialect) -> str:
     return "\n".join(f"{s};" for step in steps if isinstance(step, DdlStep) for s in step.up) or "-- no tables yet"
 
 
-def _render(kind: str, context: dict[str, Any]) -> Prompt:
+def _render(kind: str, context: dict[str, Any], library: Any) -> Prompt:
     env = _environment()
     system, user = (env.get_template(name).render(context) for name in _templates(kind))
-    return Prompt(kind, f"{kind}.*.j2", template_version(kind),
+    return Prompt(kind, f"{kind}.*.j2", prompt_version(kind, library),
                   ({"role": "system", "content": system}, {"role": "user", "content": user}),
                   _sha(context["spec_yaml"]), _sha(canonical(context["schema"])))
 

@@ -10,7 +10,9 @@ apply, approve, CI); `optional` never does and returns None (validate, which onl
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any, Literal
 from dbbasic.errors import PlannerError, Problem, SpecError
 from dbbasic.generators.imports import field_types, unrecognised_rules
 from dbbasic.importers.source import SourceFormat
-from dbbasic.plan.model import Plan
+from dbbasic.plan.model import Plan, canonical
 from dbbasic.planner.cache import CachedAnswer, cache_key, read_answer, write_answer
 from dbbasic.planner.client import Client, LlmConfig, resolve_config
 from dbbasic.planner.guard import answer_schema, check_answer
@@ -27,6 +29,7 @@ from dbbasic.planner.prompts import Prompt, import_prompt, migration_prompt
 from dbbasic.planner.rule_guard import check_rules_answer, rules_answer_schema
 from dbbasic.planner.scratch import SCRATCH_URL, dry_run
 from dbbasic.specs.model import DataModel, ImportTask, Migration, Project, Source, Specs
+from dbbasic.specs.snapshot import model_to_json, shape
 from dbbasic.sql.dialect import Dialect
 
 GENERATOR = "planner"
@@ -51,6 +54,9 @@ class Question:
     prompt: Prompt
     schema: dict[str, Any]
     check: Check
+    schema_digest: Callable[[str], str]
+    """An answer -> the digest of the part of the data model it touches, which its cache key holds: a change
+    of a table the answer does not touch leaves it valid."""
 
 
 def migration_question(migration: Migration, specs: Specs) -> Question:
@@ -61,8 +67,12 @@ def migration_question(migration: Migration, specs: Specs) -> Question:
             found, notes[name] = _refusals(migration, text, specs.data, name, environ)
             reasons += [f"[{name}] {r}" if len(specs.project.dialects) > 1 else r for r in found]
         return reasons, notes
+    def touched(text: str) -> str:
+        # Tables named anywhere in the answer (a word of its text): more than it touches is only stricter.
+        tables = tuple(t for t in specs.data.tables if re.search(rf"\b{re.escape(t.name)}\b", text))
+        return "sha256:" + hashlib.sha256(canonical(shape(model_to_json(DataModel(tables)))).encode()).hexdigest()
     return Question(migration.id, f"migration '{migration.id}'", migration.source,
-                    migration_prompt(migration, specs.data, specs.project.dialects), answer_schema(), check)
+                    migration_prompt(migration, specs.data, specs.project.dialects), answer_schema(), check, touched)
 
 
 def import_question(task: ImportTask, specs: Specs, fmt: SourceFormat, asked: list[str], quirks: list[str]
@@ -75,21 +85,23 @@ def import_question(task: ImportTask, specs: Specs, fmt: SourceFormat, asked: li
         verdict = check_rules_answer(text, asked=asked, quirks=quirks, types=types, columns=fmt.columns)
         return list(verdict.reasons), {}
     prompt = import_prompt(task, specs.data, specs.project.dialects, fmt.describe(), fmt.columns, asked, quirks)
-    return Question(task.id, f"import '{task.name}'", task.source, prompt, rules_answer_schema(), check)
+    return Question(task.id, f"import '{task.name}'", task.source, prompt, rules_answer_schema(), check,
+                    lambda _: prompt.schema_sha256)  # the prompt shows only the target table and the columns
 
 
 def answer(question: Question, project: Project, generated: Path, *, mode: Mode, replan: bool = False,
            environ: Mapping[str, str] | None = None, client: ClientFactory = Client) -> CachedAnswer | None:
-    """The accepted answer of a task (see the module's docstring for `mode`)."""
+    """The accepted answer of a task (see the module's docstring for `mode`). Only `ask` reads the model's
+    settings from the environment: what other commands accept never depends on the machine they run on."""
     environ = os.environ if environ is None else environ
-    asked = question.prompt
-    config = resolve_config(project.llm, environ)
     cached = read_answer(generated, question.plan_id)
-    model = config.model if config is not None else cached.model if cached is not None else None
-    stale = _stale(cached, asked, model) if cached is not None else "no answer is cached"
+    config = resolve_config(project.llm, environ) if mode == "ask" else None
+    model = config.model if config is not None else project.llm.model or (cached.model if cached else None)
+    stale = _stale(cached, question, model) if cached is not None else "no answer is cached"
     if not stale and cached is not None and not replan:
-        dry = environ if mode == "ask" else None  # dbbasic plan dry-runs the cached answer again; reads do not
-        refused, _ = question.check(cached.answer, dry)
+        if mode != "ask":
+            return cached  # compiling guards it again, as every read does
+        refused, _ = question.check(cached.answer, environ)  # dbbasic plan also dry-runs it again
         if not refused:
             return cached
         stale = "the guard refuses the cached answer now: " + "; ".join(refused)
@@ -149,9 +161,11 @@ def _ask(question: Question, config: LlmConfig, client: Client, generated: Path,
         completion = client.complete(messages, question.schema, "dbbasic_" + asked.kind)
         text = completion.text
         reasons, notes = question.check(text, environ)
+        if completion.finish_reason == "length":
+            reasons.insert(0, "answer: it was cut off at the server's token limit; answer shorter")
         if not reasons:
             cached = CachedAnswer(question.plan_id, config.model, config.profile.name, asked.template,
-                                  asked.version, asked.spec_sha256, asked.schema_sha256, text, attempt,
+                                  asked.version, asked.spec_sha256, question.schema_digest(text), text, attempt,
                                   completion.model, notes)
             write_answer(generated, cached)
             return cached
@@ -185,15 +199,17 @@ def _refusals(migration: Migration, text: str, model: DataModel, dialect_name: s
     return list(result.reasons), result.note
 
 
-def _stale(cached: CachedAnswer, asked: Prompt, model: str | None) -> str:
+def _stale(cached: CachedAnswer, question: Question, model: str | None) -> str:
     """Why the cached answer does not answer this question ('' when it does)."""
-    if model is not None and cache_key(model, asked.version, asked.spec_sha256, asked.schema_sha256) \
-            == cached.key:
+    asked = question.prompt
+    schema = question.schema_digest(cached.answer)
+    if model is not None and cache_key(model, asked.version, asked.spec_sha256, schema) == cached.key:
         return ""
     differ = [what for what, same in (("model", cached.model == model),
-                                      ("prompt template", cached.prompt_version == asked.version),
+                                      ("prompt", cached.prompt_version == asked.version),
                                       ("spec", cached.spec_sha256 == asked.spec_sha256),
-                                      ("schema", cached.schema_sha256 == asked.schema_sha256)) if not same]
+                                      ("schema of the tables it touches", cached.schema_sha256 == schema))
+              if not same]
     return f"the cached answer is for another {', '.join(differ)}"
 
 

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbbasic.importers import rules
-from dbbasic.planner.guard import read_json
+from dbbasic.planner.guard import read_json, schema_reasons
 from dbbasic.specs.loader import Document
 from dbbasic.specs.model import FieldType
 from dbbasic.specs.schema import DRAFT_2020_12
-from dbbasic.specs.schema_errors import schema_problems
 
 SHAPE = '{"rules": [{"for": "<the rule as written>", "use": [{"<rule name>": {...}}]}]}'
 
@@ -68,8 +67,7 @@ def check_rules_answer(text: str, *, asked: Sequence[str], quirks: Sequence[str]
     if reasons:
         return RulesVerdict({}, tuple(reasons))
     doc = Document("planner answer", {}, hashlib.sha256(text.encode()).hexdigest())
-    reasons = [f"answer: {p.message}" + (f"; {p.hint}" if p.hint else "")
-               for p in schema_problems(doc, (), answer, rules_answer_schema(), "the answer")]
+    reasons = schema_reasons(doc, answer, rules_answer_schema(), "the answer", "answer")
     if reasons:
         return RulesVerdict({}, tuple(reasons))
     found: dict[str, tuple[dict[str, Any], ...]] = {}
@@ -99,5 +97,5 @@ def _check(spec: Mapping[str, Any], types: Mapping[str, FieldType], columns: Seq
         module, parameters = rules.structured(spec)
     except ValueError as exc:
         return [str(exc)]
-    return [f"{module.NAME}: {message}; it takes " + "; ".join(f"{k}: {v}" for k, v in module.PARAMETERS.items())
+    return [f"{module.NAME}: {message}; {rules.takes(module)}"
             for message in module.check(parameters, dict(types), tuple(columns))]

@@ -32,7 +32,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -131,12 +130,7 @@ def fill(db: Database, model: DataModel, samples: dict[str, list[dict[str, Any]]
             assert table is not None, "samples are made from the model"
             columns = tuple(f.name for f in table.fields if f.type.name != "id")
             if rows:
-                db.copy_rows(name, columns, [tuple(_bindable(row[c]) for c in columns) for row in rows])
-
-
-def _bindable(value: Any) -> Any:
-    """sqlite3 cannot bind a Decimal; PostgreSQL reads its text as the numeric it is."""
-    return str(value) if isinstance(value, Decimal) else value
+                db.copy_rows(name, columns, [tuple(row[c] for c in columns) for row in rows])
 
 
 def _exercise(db: Database, plan: Plan, tables: list[str]) -> list[str]:

@@ -51,7 +51,8 @@ def replay(name: str) -> AbstractContextManager[Any]:
     return cast(AbstractContextManager[Any], configured_vcr(record_mode="none").use_cassette(str(path)))
 
 
-MODEL_ENV = ("DBBASIC_LLM_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "DBBASIC_LLM_PROFILE", "DBBASIC_SCRATCH_URL")
+MODEL_ENV = ("DBBASIC_LLM_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "DBBASIC_LLM_PROFILE", "DBBASIC_LLM_TIMEOUT",
+             "DBBASIC_SCRATCH_URL")
 """The environment that configures the planner: cleared by tests, so that the machine's own never leaks in."""
 
 

@@ -8,6 +8,7 @@ fails clearly; a changed spec or a hand-edited answer is caught.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -22,7 +23,7 @@ from openai_server import openai_server_fixture as openai_server_fixture
 
 from dbbasic import api
 from dbbasic.cli import main
-from dbbasic.errors import PlannerError, SpecError
+from dbbasic.errors import PlanError, PlannerError, SpecError
 
 NAMES = ["Ada Lovelace", "grace  hopper", "Plato", None, "  ", "Émile Zola"]
 
@@ -151,18 +152,52 @@ def test_every_answer_refused_is_a_clear_error_and_nothing_is_cached(
     assert outcome.exit_code == 1
 
 
-def test_a_hand_edited_answer_is_guarded_again(openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
+def test_a_hand_edited_answer_is_refused_and_a_cached_one_is_guarded_again(
+        openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     root = avatars_project(tmp_path)
     use_fixture_model(monkeypatch, openai_server.base_url)
     openai_server.script(Answer(AVATARS))
     api.plan(root)
+    clear_model_env(monkeypatch)
     path = root / "generated" / PLAN_ID / "planner.json"
     cached = json.loads(path.read_text())
     path.write_text(json.dumps({**cached, "answer": DROPS_NAMES}))
-    monkeypatch.delenv("DBBASIC_LLM_MODEL")
-    with pytest.raises(SpecError, match="the guard refuses the cached answer now"):
+    with pytest.raises(PlanError, match="was edited by hand"):
         api.plan(root, check=True)
+    # An answer the guard refuses is refused on every read, whatever the file says of it (a stricter guard).
+    digest = "sha256:" + hashlib.sha256(DROPS_NAMES.encode()).hexdigest()
+    path.write_text(json.dumps({**cached, "answer": DROPS_NAMES, "answer_sha256": digest}))
+    with pytest.raises(SpecError, match=r"the guard refuses its cached answer for postgres: .*drops column full_name"):
+        api.plan(root, check=True)
+
+
+def test_commands_that_read_the_cache_ignore_this_machine_s_model_settings(
+        openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    root = avatars_project(tmp_path)
+    use_fixture_model(monkeypatch, openai_server.base_url)
+    openai_server.script(Answer(AVATARS))
+    api.plan(root)
+    monkeypatch.setenv("DBBASIC_LLM_MODEL", "another-model")
+    monkeypatch.setenv("DBBASIC_LLM_PROFILE", "no-such-profile")
+    assert api.plan(root, check=True).stale == []
+    api.approve(root, [], by="lead")
+    assert all(d.approved for d in api.diff(root))
+    assert len(openai_server.requests) == 1
+
+
+def test_a_table_the_answer_does_not_touch_may_change(openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    root = avatars_project(tmp_path)
+    use_fixture_model(monkeypatch, openai_server.base_url)
+    openai_server.script(Answer(AVATARS))
+    api.plan(root)
+    clear_model_env(monkeypatch)
+    data = root / "specs/data.yaml"
+    data.write_text(data.read_text() + "  teams:\n    fields:\n      id: id\n      name: text\n")
+    api.plan(root)  # offline: the cached answer still fits
+    data.write_text(data.read_text().replace("full_name: text", "full_name: string(80)"))
+    with pytest.raises(SpecError, match="another schema of the tables it touches"):
+        api.plan(root)
 
 
 def insert_users(target: str) -> None:

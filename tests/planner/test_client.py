@@ -288,3 +288,38 @@ def test_cassettes_are_marked_as_fixtures_and_hold_no_secret() -> None:
         assert text.startswith(HEADER), path
         assert not [word for word in ("authorization", "bearer", FIXTURE_KEY, "api-key", "cookie")
                     if word in text.lower()], path
+
+
+class NotAChatServer:
+    """A server on loopback that answers 200 to everything with a body that is not a chat completion."""
+
+    def __init__(self, body: bytes) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from threading import Thread
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        Thread(target=self.http.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self.http.server_address[1]}/v1"
+
+
+@pytest.mark.parametrize("body", [b'{"choices": "x"}', b"[]", b'{"choices": [{"message": 3}]}'])
+def test_a_200_that_is_not_a_chat_completion_is_a_clear_error(body: bytes) -> None:
+    server = NotAChatServer(body)
+    try:
+        config = LlmConfig(model="gpt-test", base_url=server.base_url, api_key=KEY, profile=PROFILES["compatible"])
+        with pytest.raises(PlannerError, match="did not answer with a chat completion"):
+            Client(config).complete(messages("Add initials to users."), SCHEMA, "dbbasic_plan_steps")
+    finally:
+        server.http.shutdown()

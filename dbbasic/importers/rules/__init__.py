@@ -70,6 +70,11 @@ def structured(spec: Mapping[str, Any]) -> tuple[ModuleType, dict[str, Any]]:
     return module, {**module.DEFAULTS, **params}
 
 
+def takes(module: ModuleType) -> str:
+    """What a rule's structured form takes, for messages about its parameters."""
+    return f"{module.NAME} takes: " + "; ".join(f"{k}: {v}" for k, v in module.PARAMETERS.items())
+
+
 def phrasebook() -> str:
     """What the recognisers understand, a line per rule (its name, then its phrasings): for the error that
     names a rule nothing understood."""
