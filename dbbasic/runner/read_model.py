@@ -154,7 +154,7 @@ def _read_sqlite(db: Database) -> list[_Table]:
                     found.where = _sqlite_index_where(d, db, index)
                     found.unreadable = "" if found.where is not None else "its WHERE could not be read"
                 table.indexes.append(found)
-        table.checks, unread = _sqlite_checks(d, create_sql)
+        table.checks, unread = sqlite_checks(d, create_sql)
         if unread:
             table.unexpressed.append((None, unread))
         tables.append(table)
@@ -169,7 +169,7 @@ def _sqlite_index_where(dialect: Dialect, db: Database, index: str) -> exp.Expre
     return where.this if isinstance(where, exp.Where) else None
 
 
-def _sqlite_checks(dialect: Dialect, create_sql: str) -> tuple[list[tuple[str, exp.Expression]], str]:
+def sqlite_checks(dialect: Dialect, create_sql: str) -> tuple[list[tuple[str, exp.Expression]], str]:
     """The CHECKs written in a table's CREATE TABLE (SQLite keeps no other record of them)."""
     tree = dialect.parse(create_sql)
     if tree is None:
