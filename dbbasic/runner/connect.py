@@ -99,6 +99,8 @@ class Database(Protocol):
         """A block inside the caller's transaction that is undone alone when it raises."""
     def iterate(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[tuple[Any, ...]]:
         """The rows of a query a few at a time (memory stays flat), inside the caller's transaction."""
+    def snapshot(self) -> Any:
+        """A transaction that only reads: every query in it sees the same state, and no writer waits on it."""
     def is_refusal(self, error: BaseException) -> bool:
         """Whether the database refused a row (a constraint, a value of the wrong type), not failed."""
     def lock(self, wait_seconds: float, holder: dict[str, str]) -> Any:
@@ -166,6 +168,14 @@ class SqliteDatabase:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        self.conn.execute("BEGIN")  # deferred: a read snapshot, no write lock
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
 
     def copy_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
         q = self.dialect.quote
@@ -268,6 +278,12 @@ class PostgresDatabase:
 
     def transaction(self) -> Any:
         return self.conn.transaction()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        with self.conn.transaction():
+            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
 
     def copy_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
         q = self.dialect.quote
