@@ -83,6 +83,8 @@ class CopyStep:
     table: str
     into: str
     key: str
+    """The source column that orders the copy and is its checkpoint: one of `columns`, or a column the
+    destination lacks (a move copies SQLite tables in `rowid` order)."""
     columns: tuple[str, ...]
     batch_rows: int = 5000
     target_ms: int = 200
@@ -90,6 +92,9 @@ class CopyStep:
     lock: str = "ROW EXCLUSIVE on the destination, one batch at a time"
     risk: Risk = "caution"
     description: str = ""
+    select: tuple[str, ...] = ()
+    """The source's SQL for each of `columns`, in the source's dialect (a move converts values on the way:
+    epoch seconds as ISO text...); empty: the columns themselves."""
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ def run_copy(db: Database, source: Database, plan: Plan, step: CopyStep, record:
              emit: Emit) -> tuple[int, int]:
     """Copy the rows not yet copied; return (rows written, rows read) over the whole step."""
     sq = source.dialect.quote
-    columns = ", ".join(sq(c) for c in step.columns)
-    key_index = step.columns.index(step.key)
+    # The key first, then each column as the source selects it; the key is not written unless it is a column.
+    columns = ", ".join([sq(step.key), *(step.select or (sq(c) for c in step.columns))])
     written = record.rows_touched if record else 0
     read = (record.rows_expected or 0) if record else 0
     after: Any = json.loads(record.checkpoint) if record and record.checkpoint else None
@@ -43,10 +43,10 @@ def run_copy(db: Database, source: Database, plan: Plan, step: CopyStep, record:
         if not batch:
             break
         began = time.monotonic()
-        upto = batch[-1][key_index]
+        upto = batch[-1][0]
         upto = upto if isinstance(upto, int) else str(upto)
         with db.transaction():
-            taken = db.copy_rows(step.into, step.columns, batch)
+            taken = db.copy_rows(step.into, step.columns, [row[1:] for row in batch])
             if taken != len(batch):
                 raise CopyMismatch(f"the destination took {taken} of the {len(batch)} rows of a batch")
             history.record(db, plan, step, "running", rows=written + taken, expected=read + len(batch),
