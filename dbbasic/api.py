@@ -18,12 +18,13 @@ from typing import Any
 
 from sqlglot import exp
 
-from dbbasic.errors import PlanError, PlannerError, Problem, SpecError, StalePlan, UnapprovedPlan
+from dbbasic.errors import PlanError, PlannerError, Problem, SpecError, StalePlan, TargetError, UnapprovedPlan
 from dbbasic.generators.explicit import compile_explicit
 from dbbasic.generators.imports import SourceFile, compile_import, read_source
 from dbbasic.generators.model_diff import NAME as MODEL_DIFF
 from dbbasic.generators.model_diff import check_change, compile_model_change
 from dbbasic.generators.model_plans import compile_model_plans, model_versions
+from dbbasic.generators.move import compile_move
 from dbbasic.generators.patterns import check_common_migrations, compile_pattern
 from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
 from dbbasic.plan import artifacts, review
@@ -52,6 +53,7 @@ from dbbasic.runner.imports import ImportFiles, ImportPreview, preview_import
 from dbbasic.runner.introspect import describe_difference, live_fingerprint, table_rows
 from dbbasic.runner.read_model import LiveModel, is_opaque, read_model
 from dbbasic.runner.rollback import rollback_plan
+from dbbasic.runner.sqlite_schema import read_sqlite_schema
 from dbbasic.specs.loader import Document, load_file
 from dbbasic.specs.model import DataModel, ImportTask, Migration, Source, Specs, Table
 from dbbasic.specs.validate import validate as validate_documents
@@ -59,10 +61,6 @@ from dbbasic.sql.dialect import Dialect
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
-# Kinds that validate today and are compiled by generators still to come; plan says so instead of guessing.
-_NOT_COMPILED = {
-    "move": "engine moves are compiled by the engine-move generator, not in this version",
-}
 
 
 @dataclass
@@ -130,12 +128,14 @@ class Compiled:
 
 def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
                   root: Path | None = None, answers: Mapping[str, CachedAnswer] | None = None,
-                  sources: Mapping[str, SourceFile] | None = None) -> Compiled:
+                  sources: Mapping[str, SourceFile] | None = None, moves: Mapping[str, Plan] | None = None
+                  ) -> Compiled:
     """Compile validated specs into linted plans; `snapshots` are the data model's recorded versions
     (generated/schema/**/model.json), oldest first; `root`, the project directory, is where imports read
     their sources (without it, imports are not compiled); `answers`, the LLM planner's accepted answers by
     plan id, compile the `specification:` migrations (those without one are left out); `sources`, import
-    sources already read, by plan id (the others are read here, once for every dialect). Raises SpecError when
+    sources already read, by plan id (the others are read here, once for every dialect); `moves`, the plans of
+    `move:` migrations, made from their source database when it was read (`dbbasic plan`). Raises SpecError when
     a change of the data model, a pattern, an import or a cached answer cannot be compiled (a field gone
     without `drop: true`, ...)."""
     plans: list[Plan] = []
@@ -169,6 +169,11 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
                     plans.append(lint_plan(compile_import(task, specs.data, dialect, sources[task.id], planned,
                                                           made), indexed=indexed))
                     continue
+                if task.kind == "move":
+                    moved = (moves or {}).get(task.id)
+                    if moved is not None and moved.dialect == dialect.name:
+                        plans.append(lint_plan(moved, task.allow_destructive, task.lint_ignore, indexed=indexed))
+                    continue
                 answer = (answers or {}).get(task.id)
                 plan: Plan | None = (compile_explicit(task, dialect) if task.kind == "steps"
                         else compile_pattern(task, specs.data, dialect) if task.kind == "pattern"
@@ -182,11 +187,6 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
     pattern_problems += [p for p in check_common_migrations(specs.common_migrations) if p not in pattern_problems]
     if pattern_problems:
         raise SpecError(pattern_problems)
-    for migration in specs.migrations:
-        if migration.kind in _NOT_COMPILED:
-            problems.append(Problem(migration.source.file, migration.source.line, 1, "warning", "not-compiled",
-                                    f"migration '{migration.id}': {_NOT_COMPILED[migration.kind]}",
-                                    "it validates, so it is ready for the version that compiles it"))
     for task in specs.imports if root is None else ():
         problems.append(Problem(task.source.file, task.source.line, 1, "warning", "not-compiled",
                                 f"import '{task.name}' validates; imports compile with the project directory"))
@@ -232,9 +232,52 @@ def _compile(root: Path, specs: Specs, planner: Mode = "cache", replan: bool = F
                                     "(no cached answer fits it)", "see docs/planner.md"))
     if any(p.level == "error" for p in problems):
         raise SpecError(problems)
-    compiled = compile_specs(specs, artifacts.read_snapshots(generated), root, answers, sources)
+    moves = _moves(root, specs, reread=planner == "ask" and replan, may_read=planner == "ask")
+    compiled = compile_specs(specs, artifacts.read_snapshots(generated), root, answers, sources, moves)
     compiled.problems += problems
     return compiled
+
+
+def _moves(root: Path, specs: Specs, reread: bool, may_read: bool) -> dict[str, Plan]:
+    """The plan of each `move:` migration. It is made from the source database as it is when `dbbasic plan`
+    reads it, then kept: every other command (and `plan` itself, until the spec changes or `--replan`) takes
+    the plan in generated/, so that what the application writes to the source meanwhile changes nothing."""
+    moves: dict[str, Plan] = {}
+    problems: list[Problem] = []
+    for migration in (m for m in specs.migrations if m.kind == "move"):
+        destination = _dialect_of(specs, migration.options["move"]["to"])
+        made = None
+        with contextlib.suppress(PlanError):  # none yet, or edited by hand: made again, or an error below
+            made = artifacts.read_plan(root / "generated", migration.id, destination.name)
+        if made is not None and made.source.sha256 == migration.source.sha256 and not reread:
+            moves[migration.id] = made
+        elif may_read:
+            source = connect(resolve_target(specs.project, migration.options["move"]["from"], root), root,
+                             must_exist=True)
+            try:
+                moves[migration.id] = compile_move(migration, read_sqlite_schema(source), destination)
+            except SpecError as exc:
+                problems += exc.problems
+            finally:
+                source.close()
+        else:
+            problems.append(Problem(migration.source.file, migration.source.line, 1, "error", "move-unplanned",
+                                    f"migration '{migration.id}' is planned from its source database, and "
+                                    "generated/ has no plan of it for this spec",
+                                    "run `dbbasic plan` where the source can be read, review, commit"))
+    if problems:
+        raise SpecError(problems)
+    return moves
+
+
+def _dialect_of(specs: Specs, target: str) -> Dialect:
+    """A target's dialect as the spec says it (its URL is not resolved: a `${VAR}` may be unset here)."""
+    known = specs.project.target(target)
+    name = known.dialect if known is not None else getattr(Dialect.for_url(target), "name", None)
+    if name is None:
+        raise TargetError(f"the dialect of target {target} is unknown until its URL is read; say it in the "
+                          "spec: `{url: ${VAR}, dialect: postgres}`")
+    return Dialect.get(name)
 
 
 def _planner_questions(root: Path, specs: Specs, sources: dict[str, SourceFile], migration_mode: Mode,

@@ -86,7 +86,10 @@ class MoveSchema:
     create: tuple[str, ...]
     """CREATE TABLE statements, with primary keys and CHECKs, without foreign keys or other indexes."""
     after_data: tuple[str, ...]
-    """Run after the copy: identity sequences set, unique constraints, indexes, foreign keys."""
+    """Run after the copy: identity sequences set, unique constraints, indexes, foreign keys (NOT VALID)."""
+    validate: tuple[str, ...]
+    """Run after `after_data`, in a step of its own: each foreign key checked against the copied rows (a
+    VALIDATE reads the whole table, so it must not hold the ADD's lock)."""
     decisions: tuple[Decision, ...]
     problems: tuple[str, ...]
     """What would be lost or refused, each with its table, row and value and what to write in the spec."""
@@ -162,6 +165,7 @@ class _Converter:
         self.source, self.d, self.sqlite = source, Dialect.get("postgres"), Dialect.get(source.dialect)
         self.decisions: list[Decision] = []
         self.problems: list[str] = []
+        self.validations: list[str] = []
         self.casts = self._named("cast", casts)
         self.booleans = self._named("booleans", dict.fromkeys(booleans, "boolean"))
         self.types: dict[tuple[str, str], tuple[_Type, _Type]] = {}
@@ -184,7 +188,8 @@ class _Converter:
             after += self._keys_and_indexes(table)
         for table in self.source.tables:
             after += self._foreign_keys(table)
-        return MoveSchema(tuple(create), tuple(after), tuple(self.decisions), tuple(self.problems), column_map)
+        return MoveSchema(tuple(create), tuple(after), tuple(self.validations), tuple(self.decisions),
+                          tuple(self.problems), column_map)
 
     # -- the spec's overrides --------------------------------------------------------------------------
 
@@ -530,7 +535,7 @@ class _Converter:
                                         "allowed with foreign keys off; new writes are checked; fix those rows and "
                                         "VALIDATE CONSTRAINT later")
             else:
-                statements.append(ddl.validate_constraint(self.d, table.name, name))
+                self.validations.append(ddl.validate_constraint(self.d, table.name, name))
         return statements
 
     def _foreign_key_unmade(self, parent: SourceTable | None, fk: ForeignKey) -> str:

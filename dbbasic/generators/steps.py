@@ -11,7 +11,18 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, cast
 
-from dbbasic.plan.model import BatchedStep, CheckStep, DdlStep, OnlineDdlStep, Risk, Step, TransformStep
+from dbbasic.plan.model import (
+    BatchedStep,
+    CheckStep,
+    CopyStep,
+    DdlStep,
+    ManualStep,
+    OnlineDdlStep,
+    Risk,
+    Step,
+    TransformStep,
+    VerifyStep,
+)
 from dbbasic.specs.model import DataModel, Field, Table
 from dbbasic.sql import ddl
 from dbbasic.sql.analyze import combine, statement_effect
@@ -59,3 +70,19 @@ class Steps:
 
     def check(self, name: str, sql: str, expect: Any, description: str) -> None:
         self.steps.append(CheckStep(self._id(name), sql, expect, description))
+
+    def copy(self, name: str, source: str, table: str, key: str, columns: list[str], select: list[str],
+             down: list[str] | None, description: str) -> None:
+        """Rows of `table` on the target `source` into the same table here, by `key`, each column selected as
+        `select` says (the source's SQL)."""
+        self.steps.append(CopyStep(self._id(name), source, table, table, key, tuple(columns), down=(
+            tuple(down) if down is not None else None), description=description, select=tuple(select)))
+
+    def verify(self, name: str, source: str, table: str, key: tuple[str, ...], columns: list[tuple[str, str, str]],
+               sample: int, description: str) -> None:
+        """`table` here compared with the source's; `columns`: (name, type here, the source's SQL)."""
+        names, types, select = (tuple(part) for part in zip(*columns, strict=True))
+        self.steps.append(VerifyStep(self._id(name), source, table, key, names, types, select, sample, description))
+
+    def manual(self, name: str, action: str, description: str) -> None:
+        self.steps.append(ManualStep(self._id(name), action, description))

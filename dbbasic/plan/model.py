@@ -174,6 +174,25 @@ class CheckStep:
 
 
 @dataclass(frozen=True)
+class VerifyStep:
+    """`table` here compared with `table` on the target named `source`, row for row: counts, a checksum of
+    every row (values normalised by `types`, the columns' types here), `sample` rows by `key`; any difference
+    stops the plan, named by key, column and both values (runner/verify.py)."""
+
+    kind: ClassVar[str] = "verify"
+    id: str
+    source: str
+    table: str
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+    types: tuple[str, ...]
+    select: tuple[str, ...]
+    """The source's SQL for each column, as its copy selected it."""
+    sample: int = 0
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class ManualStep:
     """Something a person does; apply stops here and says how to continue."""
 
@@ -183,12 +202,13 @@ class ManualStep:
     description: str = ""
 
 
-Step = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep | ImportStep | CheckStep | ManualStep
+Step = (DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep | ImportStep | CheckStep | VerifyStep
+        | ManualStep)
 SqlStep = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep | ImportStep
 """Steps that change something, and so have a `down`, a lock and a risk."""
 SQL_STEPS = (DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, ImportStep)
 STEP_CLASSES: dict[str, type[Step]] = {cls.kind: cls for cls in (
-    DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, ImportStep, CheckStep, ManualStep)}
+    DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, ImportStep, CheckStep, VerifyStep, ManualStep)}
 
 
 @dataclass(frozen=True, order=True)
@@ -347,5 +367,6 @@ __all__ = [
     "Source",
     "Step",
     "TransformStep",
+    "VerifyStep",
     "canonical",
 ]

@@ -21,6 +21,7 @@ from dbbasic.plan.model import (
     SqlStep,
     Step,
     TransformStep,
+    VerifyStep,
 )
 from dbbasic.sql.dialect import Dialect
 
@@ -91,7 +92,7 @@ def _risk(step: Step) -> str:
 def _lock(step: Step) -> str:
     if isinstance(step, SQL_STEPS):
         return step.lock.replace("|", "/")
-    return "none" if isinstance(step, CheckStep) else "n/a: a person acts"
+    return "none" if isinstance(step, (CheckStep, VerifyStep)) else "n/a: a person acts"
 
 
 def _rollback(step: Step) -> str:
@@ -106,6 +107,11 @@ def _step_markdown(step: Step, dialect: Dialect) -> list[str]:
     if isinstance(step, CheckStep):
         return [f"Stops the plan unless this returns `{json.dumps(step.expect)}`:", "", "```sql",
                 dialect.pretty(step.sql), "```"]
+    if isinstance(step, VerifyStep):
+        sample = f", and {step.sample} random rows field by field" if step.sample else ""
+        return [f"Compares `{step.table}` here with `{step.table}` on target `{step.source}`: the row counts and a "
+                f"checksum of every row{sample}, by `{', '.join(step.key)}`. Any difference stops the plan and "
+                "names the row, the column and both values."]
     notes: list[str] = []
     if isinstance(step, BatchedStep):
         notes = [f"Runs over `{step.table}` ordered by `{step.key}`, in batches sized to take about "
@@ -180,6 +186,8 @@ def _up(step: Step) -> list[str] | None:
         return list(step.up)
     if isinstance(step, CheckStep):
         return [f"-- check: expect {json.dumps(step.expect)}", step.sql]
+    if isinstance(step, VerifyStep):
+        return [f"-- verify: {step.table} against target {step.source} (counts, checksums, sample {step.sample})"]
     return ["-- manual: " + " ".join(step.action.split())]
 
 

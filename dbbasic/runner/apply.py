@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from dbbasic.plan.model import (
     Plan,
     Step,
     TransformStep,
+    VerifyStep,
 )
 from dbbasic.runner import history
 from dbbasic.runner.batches import run_batched
@@ -34,6 +35,7 @@ from dbbasic.runner.ddl import Timeouts, run_ddl, run_online_ddl
 from dbbasic.runner.events import Emit, Event, ignore
 from dbbasic.runner.imports import ImportFiles, run_import
 from dbbasic.runner.transform import run_transform
+from dbbasic.runner.verify import Compared, verify_table
 
 
 @dataclass
@@ -139,6 +141,8 @@ def _statements(step: Step) -> list[str]:
         return list(step.up)
     if isinstance(step, CheckStep):
         return [step.sql]
+    if isinstance(step, VerifyStep):
+        return [f"-- verify {step.table} against target {step.source}"]
     return [f"-- manual: {step.action}"]
 
 
@@ -166,6 +170,8 @@ def _run(db: Database, plan: Plan, step: Step, record: history.StepRecord | None
             rows, expected = run_import(db, plan, step, record, options.emit, options.files)
         elif isinstance(step, CheckStep):
             rows = _run_check(db, plan, step)
+        elif isinstance(step, VerifyStep):
+            rows = _run_verify(db, plan, step, options)
         elif isinstance(step, OnlineDdlStep):
             done = int(record.checkpoint) if record and record.checkpoint else 0
             rows = run_online_ddl(db, plan, step, done, options.timeouts)
@@ -185,12 +191,33 @@ def _run_copy(db: Database, plan: Plan, step: CopyStep, record: history.StepReco
               options: RunOptions) -> tuple[int, int]:
     if not step.source:
         return run_copy(db, db, plan, step, record, options.emit)
+    with _source(plan, step, options) as source:
+        return run_copy(db, source, plan, step, record, options.emit)
+
+
+def _run_verify(db: Database, plan: Plan, step: VerifyStep, options: RunOptions) -> int:
+    with _source(plan, step, options) as source:
+        verdict = verify_table(source, db, step.table, step.key,
+                               [Compared(*c) for c in zip(step.columns, step.types, step.select, strict=True)],
+                               step.sample)
+    if verdict.difference is not None:
+        message = f"plan {plan.id}, step {step.id}: the copy differs from the source: {verdict.difference.describe()}"
+        _record_failure(db, plan, step, redact(message))
+        raise ApplyError(redact(message), plan.id, step.id)
+    with db.transaction():
+        history.record(db, plan, step, "applied", rows=verdict.rows)
+    return verdict.rows
+
+
+@contextlib.contextmanager
+def _source(plan: Plan, step: CopyStep | VerifyStep, options: RunOptions) -> Iterator[Database]:
+    """The other database a step reads, open for the step only."""
     if options.open_source is None:
         raise ApplyError(f"plan {plan.id}, step {step.id} reads from target {step.source}, which is not open",
                          plan.id, step.id)
     source = options.open_source(step.source)
     try:
-        return run_copy(db, source, plan, step, record, options.emit)
+        yield source
     finally:
         source.close()
 

@@ -46,6 +46,8 @@ def run_copy(db: Database, source: Database, plan: Plan, step: CopyStep, record:
         upto = batch[-1][0]
         upto = upto if isinstance(upto, int) else str(upto)
         with db.transaction():
+            for setting in db.dialect.utc_settings() if step.select else ():  # converted values are UTC text
+                db.execute(setting)
             taken = db.copy_rows(step.into, step.columns, [row[1:] for row in batch])
             if taken != len(batch):
                 raise CopyMismatch(f"the destination took {taken} of the {len(batch)} rows of a batch")

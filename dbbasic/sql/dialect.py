@@ -221,6 +221,10 @@ class Dialect:
         """Statements that open a step's transaction: how long to wait for a lock, how long to run."""
         return []
 
+    def utc_settings(self) -> list[str]:
+        """Statements that make a transaction read a date-time text without an offset as UTC."""
+        return []
+
     def is_lock_timeout(self, error: BaseException) -> bool:
         """Whether `error` means the lock was not granted in time (worth a retry after a pause)."""
         return False
@@ -307,6 +311,9 @@ class Postgres(Dialect):
     def step_settings(self, lock_timeout_ms: int, statement_timeout_ms: int) -> list[str]:
         return [f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}",
                 f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}"]
+
+    def utc_settings(self) -> list[str]:
+        return ["SET LOCAL TimeZone = 'UTC'"]
 
     def is_lock_timeout(self, error: BaseException) -> bool:
         return getattr(error, "sqlstate", None) == "55P03"  # lock_not_available

@@ -57,7 +57,7 @@ def test_chinook_copied_by_rowid_resumes_after_an_interruption_and_verifies(tmp_
         for step in steps:
             record = next((r for r in history.records(pg, plan.id) if r.step_id == step.id), None)
             run_copy(pg, source, plan, step, record, lambda event: None)
-        for statement in schema.after_data:
+        for statement in schema.after_data + schema.validate:
             pg.execute(statement)
         for name, columns in schema.column_map.items():
             verdict = verify_table(source, pg, name, tables[name].primary_key,

@@ -53,7 +53,7 @@ def move(source: Path, pg: PostgresDatabase, schema: MoveSchema) -> None:
     for statement in schema.create:
         pg.execute(statement)
     load(source, pg, schema)
-    for statement in schema.after_data:
+    for statement in schema.after_data + schema.validate:
         pg.execute(statement)
 
 
@@ -94,7 +94,7 @@ def test_chinook_converts_with_no_problems_and_a_decision_for_every_column(chino
 
 def test_chinook_schema_runs_on_postgresql_before_any_data(chinook: Path, pg: PostgresDatabase) -> None:
     schema = converted(chinook)
-    for statement in schema.create + schema.after_data:
+    for statement in schema.create + schema.after_data + schema.validate:
         pg.execute(statement)
     assert pg.query('INSERT INTO "Genre" ("Name") VALUES (\'Rock\') RETURNING "GenreId"') == [(1,)]
     assert pg.query("SELECT count(*), bool_and(convalidated) FROM pg_constraint WHERE contype = 'f'") == [(11, True)]

@@ -1,0 +1,94 @@
+"""Compile a `move:` migration (a whole SQLite database to PostgreSQL) into a plan that runs on the destination.
+
+    plan = compile_move(migration, read_sqlite_schema(source_db), Dialect.get("postgres"))
+
+The source is read when the plan is made (`dbbasic plan`), as a reviewer will see it: `move_schema.py`
+chooses each column's type from its declaration and the values stored, and every decision is listed in the
+plan's description (for plan.md); a lossy conversion is an error at the migration before anything is made.
+Steps: the tables (without foreign keys or secondary indexes), one copy per table in rowid order with its
+checkpoints, then identities, keys, indexes and foreign keys, then one verify per table, then the switch,
+which is a person's. Rolling back before the switch drops the destination's tables; the source is never
+written.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from dbbasic.errors import Problem, SpecError
+from dbbasic.generators.move_schema import MoveSchema, convert_schema
+from dbbasic.generators.steps import Steps
+from dbbasic.plan.model import Plan
+from dbbasic.specs.model import Migration
+from dbbasic.sql.dialect import Dialect
+from dbbasic.sql.source_schema import SourceSchema
+
+NAME = "move"
+VERSION = 1
+
+
+def compile_move(migration: Migration, source: SourceSchema, dialect: Dialect) -> Plan:
+    """The plan of a `move:` migration, for the destination's dialect (PostgreSQL)."""
+    options = migration.options
+    where = (migration.source.file, migration.source.line)
+    if dialect.name != "postgres" or source.dialect != "sqlite":
+        _fail(migration, f"a move goes from SQLite to PostgreSQL (here: {source.dialect} to {dialect.name})")
+    schema = convert_schema(source, _casts(options.get("cast")), tuple(options.get("booleans", ())))
+    if schema.problems:
+        raise SpecError([Problem(*where, 1, "error", "move-lossy", f"migration '{migration.id}': {p}",
+                                 "say how in the spec (`cast:`, `booleans:`), or fix the rows in the source")
+                         for p in schema.problems])
+    frm = options["move"]["from"]
+    verify = options.get("verify", {})
+    tables = [t for t in source.tables if t.name in schema.column_map]
+    steps = Steps(dialect)
+    q = dialect.quote
+    steps.ddl("create-tables", list(schema.create), [f"DROP TABLE {q(t.name)} CASCADE" for t in reversed(tables)],
+              f"Create the {len(tables)} tables of {frm} (keys and checks; foreign keys and indexes after the data)")
+    for table in tables:
+        if len(table.row_key) != 1:
+            _fail(migration, f"table {table.name} has no single key to copy it in order by (a WITHOUT ROWID "
+                  "table with a composite key); this version cannot move it")
+        moved = schema.column_map[table.name]
+        steps.copy(f"copy-{_slug(table.name)}", frm, table.name, table.row_key[0], [c.name for c in moved],
+                   [c.source_sql for c in moved], [], f"Copy {table.name} ({table.row_count} rows when planned)")
+    # Later steps undo nothing of their own: rolling back ends with the first step's DROP TABLE, which takes
+    # the rows, keys, indexes and foreign keys with it.
+    steps.ddl("keys-indexes-foreign-keys", list(schema.after_data), [],
+              "Identities restarted above the copied keys, unique keys, indexes, then foreign keys NOT VALID")
+    if schema.validate:
+        steps.ddl("validate-foreign-keys", list(schema.validate), [],
+                  "Each foreign key checked against the copied rows (writes go on meanwhile)")
+    if verify.get("counts", True) or verify.get("checksums", True):
+        for table in tables:
+            steps.verify(f"verify-{_slug(table.name)}", frm, table.name, table.primary_key or table.row_key,
+                         [(c.name, c.postgres_type, c.source_sql) for c in schema.column_map[table.name]],
+                         int(verify.get("sample", 0)), f"{table.name} here is {table.name} in {frm}, row for row")
+    steps.manual("switch", f"Stop the application's writes to {frm}, then point it at {options['move']['to']}",
+                 "The switch is the application's: dbbasic has copied and verified everything up to here")
+    return Plan(id=migration.id, task=migration.task, description=_description(migration, schema),
+                dialect=dialect.name, source=migration.source, generator=NAME, generator_version=VERSION,
+                steps=tuple(steps.steps))
+
+
+def _casts(given: Any) -> dict[str, str]:
+    """`cast:` as a mapping, or a list of one-key mappings (the schema allows both)."""
+    pairs = given.items() if isinstance(given, dict) else [kv for item in given or [] for kv in item.items()]
+    return {str(k): str(v) for k, v in pairs}
+
+
+def _description(migration: Migration, schema: MoveSchema) -> str:
+    lines = [migration.description] if migration.description else []
+    lines += ["Conversions (from SQLite's declared type and the values stored):", ""]
+    lines += [f"- `{d.table}{'.' + d.column if d.column else ''}`: {d.sqlite_type or 'no type'} -> "
+              f"{d.postgres_type or '-'}: {d.why}" for d in schema.decisions]
+    return "\n".join(lines)
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-") or "table"
+
+
+def _fail(migration: Migration, message: str) -> NoReturn:
+    raise SpecError([Problem(migration.source.file, migration.source.line, 1, "error", "move",
+                             f"migration '{migration.id}': {message}", "see docs/architecture.md (engine moves)")])

@@ -1,0 +1,90 @@
+"""A `move:` migration end to end (generators/move.py): Chinook, a SQLite database nobody on the team wrote,
+planned from the file as it is, reviewed, applied to PostgreSQL (tables, a copy per table in rowid order,
+keys, indexes and foreign keys, a verify per table, the switch left to a person), and rolled back."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from conftest import write_project
+from test_sqlite_schema import CHINOOK
+
+from dbbasic import api
+from dbbasic.errors import SpecError
+from dbbasic.runner import history
+from dbbasic.runner.apply import ManualStepPending
+from dbbasic.runner.connect import PostgresDatabase
+
+PLAN_ID = "migrations/move"
+MOVE = """
+migration:
+  task: "Move to PostgreSQL"
+  move: {from: dev, to: prod}
+  verify: {counts: true, checksums: true, sample: 50}
+  cast: {"Invoice.InvoiceDate": timestamptz}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MOVE_PG", pg_url)
+    root = write_project(tmp_path / "p", {
+        "specs/dbbasic.yaml": """
+            project:
+              dialect: postgres
+              targets:
+                dev: sqlite:///var/chinook.sqlite
+                prod: {url: "${MOVE_PG}", dialect: postgres}
+            """,
+        "specs/migrations/move.yaml": MOVE})
+    (root / "var").mkdir()
+    shutil.copy(CHINOOK, root / "var/chinook.sqlite")
+    return root
+
+
+def test_chinook_moves_to_postgresql_verified_and_rolls_back(project: Path, pg_url: str) -> None:
+    result = api.plan(project)
+    (plan,) = [p for p in result.plans if p.id == PLAN_ID]
+    kinds = [s.kind for s in plan.steps]
+    assert kinds == ["ddl", *["copy"] * 11, "ddl", "ddl", *["verify"] * 11, "manual"]
+    plan_md = (project / "generated" / PLAN_ID / "postgres" / "plan.md").read_text()
+    assert "`Invoice.InvoiceDate`: DATETIME -> timestamptz" in plan_md
+    # Made from the file once: the plan stays as reviewed while the application writes to the source.
+    shutil.move(project / "var/chinook.sqlite", project / "var/elsewhere.sqlite")
+    assert api.plan(project, check=True).stale == []
+    shutil.move(project / "var/elsewhere.sqlite", project / "var/chinook.sqlite")
+
+    api.approve(project, [PLAN_ID], by="lead")
+    # A server whose zone is not UTC: SQLite's date-time text, written without an offset, is UTC all the same.
+    db = PostgresDatabase(pg_url, "prod")
+    db.execute(f"ALTER DATABASE \"{db.query('SELECT current_database()')[0][0]}\" SET TimeZone = 'America/New_York'")
+    db.close()
+    with pytest.raises(ManualStepPending, match="Stop the application's writes to dev"):
+        api.apply(project, "prod")
+    db = PostgresDatabase(pg_url, "prod")
+    try:
+        assert db.query('SELECT count(*) FROM "Track"') == [(3503,)]
+        moment = db.query('SELECT "InvoiceDate" FROM "Invoice" WHERE "InvoiceId" = 1')[0][0]
+        assert moment.astimezone(UTC).isoformat() == "2021-01-01T00:00:00+00:00"
+        assert db.query("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated") == [(11,)]
+        verified = [(r.step_id, r.status, r.rows_touched) for r in history.records(db, PLAN_ID) if "verify" in r.step_id]
+        assert len(verified) == 11 and all(status == "applied" for _, status, _ in verified)
+        assert sum(rows for _, _, rows in verified) == 15_607
+        api.rollback(project, PLAN_ID, "prod")
+        assert db.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' "
+                        "AND table_name NOT LIKE 'dbbasic%'") == [(0,)]
+    finally:
+        db.close()
+
+
+def test_a_lossy_move_is_an_error_before_anything_is_made(project: Path) -> None:
+    spec = project / "specs/migrations/move.yaml"
+    spec.write_text(spec.read_text().replace('"Invoice.InvoiceDate": timestamptz', '"Invoice.Total": integer'))
+    with pytest.raises(SpecError) as caught:
+        api.plan(project)
+    assert {p.code for p in caught.value.problems} == {"move-lossy"}
+    assert "Invoice.Total" in caught.value.problems[0].message
+    assert not (project / "generated" / PLAN_ID).exists()
