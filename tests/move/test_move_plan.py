@@ -4,7 +4,14 @@ keys, indexes and foreign keys, a verify per table, the switch left to a person)
 
 from __future__ import annotations
 
+import os
+import random
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC
 from pathlib import Path
 
@@ -88,3 +95,53 @@ def test_a_lossy_move_is_an_error_before_anything_is_made(project: Path) -> None
     assert {p.code for p in caught.value.problems} == {"move-lossy"}
     assert "Invoice.Total" in caught.value.problems[0].message
     assert not (project / "generated" / PLAN_ID).exists()
+
+
+def test_kill_9_during_the_copy_resumes_exactly(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOVE_PG", pg_url)
+    root = write_project(tmp_path / "p", {
+        "specs/dbbasic.yaml": """
+            project:
+              dialect: postgres
+              targets:
+                dev: sqlite:///var/events.db
+                prod: {url: "${MOVE_PG}", dialect: postgres}
+            """,
+        "specs/migrations/move.yaml": "migration:\n  task: Move\n  move: {from: dev, to: prod}\n"})
+    (root / "var").mkdir()
+    with sqlite3.connect(root / "var/events.db") as db:
+        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, name TEXT NOT NULL, amount REAL)")
+        db.execute("INSERT INTO events (name, amount) SELECT 'event ' || x, x / 7.0 FROM (WITH RECURSIVE s(x) AS "
+                   "(SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 300000) SELECT x FROM s)")
+    api.plan(root)
+    rng = random.Random(11)
+    checkpoints = set()
+    for _ in range(40):
+        process = subprocess.Popen([sys.executable, "-m", "dbbasic.cli", "apply", "--project", str(root), "--target",
+                                    "prod", "--no-approval", "--format", "json"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        assert process.stdout is not None
+        for line in process.stdout:
+            if '"batch"' in line and "copy-events" in line:
+                break
+        time.sleep(rng.uniform(0.0, 0.05))
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        db = PostgresDatabase(pg_url, "prod")
+        try:
+            state = db.query("SELECT status, checkpoint FROM dbbasic_history WHERE step_id = '2-copy-events'")
+        finally:
+            db.close()
+        if state and state[0][0] == "applied":
+            break
+        checkpoints.add(state[0][1] if state else None)
+    assert len(checkpoints) >= 3, "the kills should land at different points of the copy"
+    with pytest.raises(ManualStepPending):  # everything up to the switch, the verify of events included
+        api.apply(root, "prod", require_approval=False)
+    db = PostgresDatabase(pg_url, "prod")
+    try:
+        assert db.query("SELECT count(*), count(DISTINCT id), max(id) FROM events") == [(300_000, 300_000, 300_000)]
+        assert db.query("SELECT status, rows_touched FROM dbbasic_history WHERE step_id LIKE '%verify-events'") == [
+            ("applied", 300_000)]
+    finally:
+        db.close()
