@@ -61,7 +61,7 @@ def compile_move(migration: Migration, source: SourceSchema, dialect: Dialect) -
                   "Each foreign key checked against the copied rows (writes go on meanwhile)")
     if verify.get("counts", True) or verify.get("checksums", True):
         for table in tables:
-            steps.verify(f"verify-{_slug(table.name)}", frm, table.name, table.primary_key or table.row_key,
+            steps.verify(f"verify-{_slug(table.name)}", frm, table.name, table.primary_key,
                          [(c.name, c.postgres_type, c.source_sql) for c in schema.column_map[table.name]],
                          int(verify.get("sample", 0)), f"{table.name} here is {table.name} in {frm}, row for row")
     steps.manual("switch", f"Stop the application's writes to {frm}, then point it at {options['move']['to']}",

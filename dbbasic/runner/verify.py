@@ -4,8 +4,9 @@ Each row is read on both sides (the source through the expressions its copy sele
 by the column's destination type (an integer 0/1 and a boolean, ISO text and a timestamptz, REAL and numeric
 compare equal when they hold the same value), and digested; the digests are summed, so the comparison does
 not depend on the order the engines return rows in, and memory stays flat. When the counts or the sums differ,
-both sides are read again in key order and merged to name the first difference: its key, its column and the
-two values. `sample` rows picked at random from the source are also compared field by field, by key.
+both sides are read again in key order (a table without a key: ordered by the whole row) and merged to name
+the first difference: its key, its column and the two values. `sample` rows picked at random from the source
+are also compared field by field, by key.
 
     verdict = verify_table(sqlite_db, pg_db, "Invoice", ("InvoiceId",), columns, sample=100)
     if verdict.difference: print(verdict.difference.describe())
@@ -77,17 +78,21 @@ def _verify(source: Database, destination: Database, table: str, key: Sequence[s
     source_sql = f"SELECT {', '.join(c.source_sql for c in columns)} FROM {sq(table)}"
     destination_sql = f"SELECT {', '.join(dq(c.name) for c in columns)} FROM {dq(table)}"
     rows, theirs = _digest(source.iterate(source_sql), types), _digest(destination.iterate(destination_sql), types)
-    positions = [next(i for i, c in enumerate(columns) if c.name == k) for k in key]
+    # Rows are located by their key; a table without one, by the whole row.
+    positions = [next(i for i, c in enumerate(columns) if c.name == k) for k in key] or list(range(len(columns)))
     if rows != theirs:
-        order_source = ", ".join(sq(k) for k in key)
-        order_destination = ", ".join(f"{dq(k)} COLLATE \"C\"" if _family(types[p]) == "text" else dq(k)
-                                      for k, p in zip(key, positions, strict=True))
+        # Both sides in the same order: the source by the values it selects (as converted), the destination
+        # in byte order with NULLs first, as SQLite orders.
+        order_source = ", ".join(str(p + 1) for p in positions)
+        order_destination = ", ".join(
+            dq(columns[p].name) + (' COLLATE "C"' if _family(types[p]) == "text" else "") + " NULLS FIRST"
+            for p in positions)
         found = _merge(table, columns, positions,
                        source.iterate(f"{source_sql} ORDER BY {order_source}"),
                        destination.iterate(f"{destination_sql} ORDER BY {order_destination}"))
         return TableVerdict(table, rows[0], found)
     return TableVerdict(table, rows[0], _sampled(source, destination, table, key, columns, positions, sample)
-                        if sample else None)
+                        if sample and key else None)
 
 
 def normalize(value: Any, type_: str) -> Any:
@@ -153,18 +158,28 @@ def _merge(table: str, columns: Sequence[Compared], positions: Sequence[int], ou
     while left is not None or right is not None:
         a = tuple(normalize(v, t) for v, t in zip(left, types, strict=True)) if left is not None else None
         b = tuple(normalize(v, t) for v, t in zip(right, types, strict=True)) if right is not None else None
-        key_a = tuple(a[p] for p in positions) if a is not None else None
-        key_b = tuple(b[p] for p in positions) if b is not None else None
+        key_a = _ordered(a, positions) if a is not None else None
+        key_b = _ordered(b, positions) if b is not None else None
         if key_b is None or (key_a is not None and key_a < key_b):
-            return Difference(table, key_a, None, left, None)
+            return Difference(table, _key(a, positions), None, left, None)
         if key_a is None or key_b < key_a:
-            return Difference(table, key_b, None, None, right)
+            return Difference(table, _key(b, positions), None, None, right)
         assert a is not None and b is not None and left is not None and right is not None  # same key on both sides
         for column, x, y, raw_x, raw_y in zip(columns, a, b, left, right, strict=True):
             if x != y:
-                return Difference(table, key_a, column.name, raw_x, raw_y)
+                return Difference(table, _key(a, positions), column.name, raw_x, raw_y)
         left, right = next(ours, None), next(theirs, None)
     return None
+
+
+def _ordered(row: tuple[Any, ...], positions: Sequence[int]) -> tuple[tuple[bool, Any], ...]:
+    """A row's place in the merge: its key values, NULL first."""
+    return tuple((row[p] is not None, row[p]) for p in positions)
+
+
+def _key(row: tuple[Any, ...] | None, positions: Sequence[int]) -> tuple[Any, ...]:
+    assert row is not None
+    return tuple(row[p] for p in positions)
 
 
 def _sampled(source: Database, destination: Database, table: str, key: Sequence[str], columns: Sequence[Compared],

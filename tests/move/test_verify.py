@@ -9,12 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from oddities import ODDITIES
 from test_move_schema import converted, move, pg  # noqa: F401
 from test_sqlite_schema import CHINOOK, read
 
 from dbbasic.generators.move_schema import MoveSchema
 from dbbasic.runner.connect import PostgresDatabase, SqliteDatabase
-from dbbasic.runner.verify import Compared, TableVerdict, normalize, verify_table
+from dbbasic.runner.verify import Compared, Difference, TableVerdict, normalize, verify_table
 
 CASTS = {"Invoice.InvoiceDate": "timestamptz", "Employee.BirthDate": "timestamptz",
          "Employee.HireDate": "timestamptz"}
@@ -74,3 +75,17 @@ def test_a_timestamp_moved_as_timestamptz_compares_equal_to_its_sqlite_text() ->
     assert normalize(1, "boolean") is True and normalize(True, "boolean") is True
     assert normalize("1.980", "numeric") == normalize(1.98, "numeric") == normalize(Decimal("1.98"), "numeric")
     assert normalize(b"\x00\xff", "bytea") == normalize(memoryview(b"\x00\xff"), "bytea")
+
+
+def test_a_table_without_a_key_is_compared_row_by_whole_row(tmp_path: Path, pg: PostgresDatabase) -> None:  # noqa: F811
+    path = ODDITIES["composite_key"](tmp_path / "odd.db")
+    schema = converted(path)
+    move(path, pg, schema)
+    pg.execute("UPDATE marks SET mark = 17")
+    source = SqliteDatabase(path, "odd", must_exist=True)
+    try:
+        columns = [Compared(c.name, c.postgres_type, c.source_sql) for c in schema.column_map["marks"]]
+        assert verify_table(source, pg, "marks", (), columns).difference == Difference(
+            "marks", (1, "math", 17), None, None, (1, "math", 17))
+    finally:
+        source.close()
