@@ -246,6 +246,13 @@ def _moves(root: Path, specs: Specs, reread: bool, may_read: bool) -> dict[str, 
     problems: list[Problem] = []
     for migration in (m for m in specs.migrations if m.kind == "move"):
         destination = _dialect_of(specs, migration.options["move"]["to"])
+        origin = _dialect_of(specs, migration.options["move"]["from"])
+        if (origin.name, destination.name) != ("sqlite", "postgres") or "postgres" not in specs.project.dialects:
+            problems.append(Problem(migration.source.file, migration.source.line, 1, "error", "move",
+                                    f"migration '{migration.id}' moves {origin.name} to {destination.name}; this "
+                                    "version moves SQLite to PostgreSQL, with postgres among project.dialects",
+                                    "point `from` at a SQLite target and `to` at a PostgreSQL one"))
+            continue
         made = None
         with contextlib.suppress(PlanError):  # none yet, or edited by hand: made again, or an error below
             made = artifacts.read_plan(root / "generated", migration.id, destination.name)

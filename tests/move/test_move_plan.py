@@ -207,3 +207,10 @@ def test_a_without_rowid_table_with_a_composite_key_is_refused_clearly(tmp_path:
     ODDITIES["without_rowid"](root / "var/odd.db")
     with pytest.raises(SpecError, match="table settings has no single key to copy it in order by"):
         api.plan(root)
+
+
+def test_a_move_between_other_engines_is_refused_at_its_line(project: Path) -> None:
+    spec = project / "specs/migrations/move.yaml"
+    spec.write_text(spec.read_text().replace("{from: dev, to: prod}", "{from: prod, to: dev}"))
+    with pytest.raises(SpecError, match="moves postgres to sqlite; this version moves SQLite to PostgreSQL"):
+        api.plan(project)
