@@ -62,7 +62,6 @@ from dbbasic.sql.dialect import Dialect
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
-
 @dataclass
 class Validation:
     specs: Specs | None
