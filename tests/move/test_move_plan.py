@@ -37,20 +37,30 @@ migration:
 """
 
 
-@pytest.fixture
-def project(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MOVE_PG", pg_url)
-    root = write_project(tmp_path / "p", {
+def move_project(root: Path, move: str) -> Path:
+    """A project moving `var/source.db` (target dev, to be written by the caller) to $MOVE_PG (target prod)."""
+    write_project(root, {
         "specs/dbbasic.yaml": """
             project:
               dialect: postgres
               targets:
-                dev: sqlite:///var/chinook.sqlite
+                dev: sqlite:///var/source.db
                 prod: {url: "${MOVE_PG}", dialect: postgres}
             """,
-        "specs/migrations/move.yaml": MOVE})
+        "specs/migrations/move.yaml": move})
     (root / "var").mkdir()
-    shutil.copy(CHINOOK, root / "var/chinook.sqlite")
+    return root
+
+
+def simple_move(extra: str = "") -> str:
+    return "migration:\n  task: Move\n  move: {from: dev, to: prod}\n" + extra
+
+
+@pytest.fixture
+def project(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MOVE_PG", pg_url)
+    root = move_project(tmp_path / "p", MOVE)
+    shutil.copy(CHINOOK, root / "var/source.db")
     return root
 
 
@@ -62,9 +72,9 @@ def test_chinook_moves_to_postgresql_verified_and_rolls_back(project: Path, pg_u
     plan_md = (project / "generated" / PLAN_ID / "postgres" / "plan.md").read_text()
     assert "`Invoice.InvoiceDate`: DATETIME -> timestamptz" in plan_md
     # Made from the file once: the plan stays as reviewed while the application writes to the source.
-    shutil.move(project / "var/chinook.sqlite", project / "var/elsewhere.sqlite")
+    shutil.move(project / "var/source.db", project / "var/elsewhere.db")
     assert api.plan(project, check=True).stale == []
-    shutil.move(project / "var/elsewhere.sqlite", project / "var/chinook.sqlite")
+    shutil.move(project / "var/elsewhere.db", project / "var/source.db")
 
     api.approve(project, [PLAN_ID], by="lead")
     # A server whose zone is not UTC: SQLite's date-time text, written without an offset, is UTC all the same.
@@ -101,17 +111,8 @@ def test_a_lossy_move_is_an_error_before_anything_is_made(project: Path) -> None
 
 def test_kill_9_during_the_copy_resumes_exactly(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOVE_PG", pg_url)
-    root = write_project(tmp_path / "p", {
-        "specs/dbbasic.yaml": """
-            project:
-              dialect: postgres
-              targets:
-                dev: sqlite:///var/events.db
-                prod: {url: "${MOVE_PG}", dialect: postgres}
-            """,
-        "specs/migrations/move.yaml": "migration:\n  task: Move\n  move: {from: dev, to: prod}\n"})
-    (root / "var").mkdir()
-    with sqlite3.connect(root / "var/events.db") as db:
+    root = move_project(tmp_path / "p", simple_move())
+    with sqlite3.connect(root / "var/source.db") as db:
         db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, name TEXT NOT NULL, amount REAL)")
         db.execute("INSERT INTO events (name, amount) SELECT 'event ' || x, x / 7.0 FROM (WITH RECURSIVE s(x) AS "
                    "(SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 300000) SELECT x FROM s)")
@@ -185,26 +186,17 @@ SPECS = {
 def test_each_oddity_moves_through_the_plan_and_verifies(name: str, tmp_path: Path, pg_url: str,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOVE_PG", pg_url)
-    root = write_project(tmp_path / "p", {
-        "specs/dbbasic.yaml": "project:\n  dialect: postgres\n  targets:\n    dev: sqlite:///var/odd.db\n"
-                              "    prod: {url: \"${MOVE_PG}\", dialect: postgres}\n",
-        "specs/migrations/move.yaml": "migration:\n  task: Move\n  move: {from: dev, to: prod}\n"
-                                      "  verify: {sample: 10}\n" + (f"  {SPECS[name]}\n" if SPECS[name] else "")})
-    (root / "var").mkdir()
-    ODDITIES[name](root / "var/odd.db")
+    said = "  verify: {sample: 10}\n" + (f"  {SPECS[name]}\n" if SPECS[name] else "")
+    root = move_project(tmp_path / "p", simple_move(said))
+    ODDITIES[name](root / "var/source.db")
     api.plan(root)
     with pytest.raises(ManualStepPending):  # every step before the switch ran, each table's verify included
         api.apply(root, "prod", require_approval=False)
 
 
 def test_a_without_rowid_table_with_a_composite_key_is_refused_clearly(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "p", {
-        "specs/dbbasic.yaml": "project:\n  dialect: postgres\n  targets:\n    dev: sqlite:///var/odd.db\n"
-                              "    prod: {url: \"${MOVE_PG}\", dialect: postgres}\n",
-        "specs/migrations/move.yaml": "migration:\n  task: Move\n  move: {from: dev, to: prod}\n"
-                                      '  cast: {"settings.value": bytea}\n'})
-    (root / "var").mkdir()
-    ODDITIES["without_rowid"](root / "var/odd.db")
+    root = move_project(tmp_path / "p", simple_move('  cast: {"settings.value": bytea}\n'))
+    ODDITIES["without_rowid"](root / "var/source.db")
     with pytest.raises(SpecError, match="table settings has no single key to copy it in order by"):
         api.plan(root)
 
