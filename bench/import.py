@@ -53,6 +53,7 @@ from dbbasic.runner.imports import source_format
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
+from measure import in_child, memory_kb, read_proc  # noqa: E402
 from pg_server import PostgresServer  # noqa: E402  (tests/ is not a package)
 
 RATE_GOAL = 100_000  # dbbasic rows/s with all rules
@@ -161,15 +162,6 @@ def export_clean(url: str, path: Path) -> None:
 # --- the measures, each in a new process ----------------------------------------------------------------
 
 
-def memory_kb(field: str, pid: str = "self") -> int:
-    """VmRSS (now) or VmHWM (peak) of a process; 0 when it is gone. Not getrusage's ru_maxrss: Linux carries
-    that over from the parent through fork and exec, so a child would report the parent's peak."""
-    for line in _read(Path(f"/proc/{pid}/status")).splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    return 0
-
-
 class ChildPeaks:
     """The peak RSS of each child process of this one, sampled in a thread while they run."""
 
@@ -190,7 +182,7 @@ class ChildPeaks:
     def _run(self) -> None:
         while not self._stop.wait(SAMPLER_SECONDS):
             for pid, parent in _descendants("self"):
-                command = _read(Path(f"/proc/{pid}/cmdline"))
+                command = read_proc(Path(f"/proc/{pid}/cmdline"))
                 # Between fork and exec a child is a copy of this process, with its peak: not sampled then.
                 # The import's workers are forked from a fork server (a child of this process), so they are
                 # its children, with its command line.
@@ -206,17 +198,9 @@ class ChildPeaks:
 def _descendants(pid: str) -> list[tuple[str, str]]:
     """(pid, parent pid) of every process below `pid` ("self": this one), from /proc's children lists."""
     found = []
-    for child in {c for children in Path(f"/proc/{pid}/task").glob("*/children") for c in _read(children).split()}:
+    for child in {c for children in Path(f"/proc/{pid}/task").glob("*/children") for c in read_proc(children).split()}:
         found += [(child, pid), *_descendants(child)]
     return found
-
-
-def _read(path: Path) -> str:
-    """A /proc file's text; "" when its process or thread is gone."""
-    try:
-        return path.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except (FileNotFoundError, ProcessLookupError):
-        return ""
 
 
 def dbbasic_apply(root: Path, url: str) -> dict[str, Any]:
@@ -269,15 +253,6 @@ def run_child(kind: str, url: str, path: Path) -> None:
     print(json.dumps(out))
 
 
-def in_child(kind: str, url: str, path: Path) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, "--child", kind, url, str(path)], capture_output=True,
-                          text=True, cwd=REPO)
-    if done.returncode != 0:
-        raise RuntimeError(f"the {kind} process failed:\n{done.stderr}")
-    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return out
-
-
 @dataclass
 class Measure:
     name: str
@@ -319,7 +294,7 @@ def bench_size(server: PostgresServer, tmp: Path, rows: int, full: bool) -> Size
     print(f"\n== {rows:,} rows: {SOURCE} {size_mb:,.1f} MB, generated in {generator_seconds:.1f} s ==")
     url = new_users(server, root)
     checkpoint(url)
-    ours = in_child("dbbasic", url, root)
+    ours = in_child(__file__, "dbbasic", url, root)
     if count(url, "users") != ours["loaded"]:
         raise RuntimeError(f"users holds {count(url, 'users')} rows, the import says it loaded {ours['loaded']}")
     result = SizeResult(rows, Measure("dbbasic import (api.apply)", ours["read"], ours))
@@ -331,7 +306,7 @@ def bench_size(server: PostgresServer, tmp: Path, rows: int, full: bool) -> Size
         export_clean(url, clean)
         copy_url = new_users(server, root)
         checkpoint(copy_url)
-        copied = in_child("copy", copy_url, clean)
+        copied = in_child(__file__, "copy", copy_url, clean)
         result.copy = Measure("COPY FROM of the clean rows", copied["loaded"], copied)
         clean.unlink()
         if shutil.which("pgloader") is None:
@@ -341,7 +316,7 @@ def bench_size(server: PostgresServer, tmp: Path, rows: int, full: bool) -> Size
             with psycopg.connect(raw_url, autocommit=True) as conn:
                 conn.execute(f"CREATE TABLE contacts_raw ({', '.join(f'{c} text' for c in RAW_COLUMNS)})")
                 conn.execute("CHECKPOINT")
-            loaded = in_child("pgloader", raw_url, (root / SOURCE).resolve())
+            loaded = in_child(__file__, "pgloader", raw_url, (root / SOURCE).resolve())
             result.pgloader = Measure("pgloader, raw into text columns", count(raw_url, "contacts_raw"), loaded)
             if result.pgloader.rows != ours["read"]:
                 print(f"note: pgloader loaded {result.pgloader.rows:,} rows of the {ours['read']:,} records "
@@ -353,7 +328,7 @@ def profile_size(server: PostgresServer, tmp: Path, rows: int) -> None:
     """The dbbasic apply once more, under cProfile (its main process), then a worker's pipeline."""
     root = tmp / f"project-{rows}"
     print(f"\n== where the time goes, {rows:,} rows ==")
-    in_child("profile", new_users(server, root), root)
+    in_child(__file__, "profile", new_users(server, root), root)
     report_main_profile(pstats.Stats(str(tmp / "apply.prof")))
     report_pipeline_profile(root)
 

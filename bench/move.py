@@ -36,6 +36,7 @@ from dbbasic.runner.apply import ManualStepPending
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
+from measure import in_child, memory_kb  # noqa: E402
 from pg_server import PostgresServer  # noqa: E402  (tests/ is not a package)
 
 # Table -> (its share of the rows, its CREATE TABLE): integers, text, reals, ISO timestamps, 0/1, blobs.
@@ -83,12 +84,6 @@ def make_project(root: Path, source: Path, verify: bool) -> None:
     api.plan(root)
 
 
-def peak_kb() -> int:
-    """This process's VmHWM (not ru_maxrss, which Linux carries over from the parent through fork and exec)."""
-    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmHWM:"))
-    return int(line.split()[1])
-
-
 def run_child(kind: str, url: str, path: Path) -> None:
     """In a new process: one measure, printed as JSON."""
     began = time.perf_counter()
@@ -96,7 +91,7 @@ def run_child(kind: str, url: str, path: Path) -> None:
         os.environ["MOVE_BENCH_URL"] = url
         with contextlib.suppress(ManualStepPending):  # the switch: everything before it ran
             api.apply(path, "prod", require_approval=False)
-        memory = peak_kb()
+        memory = memory_kb("VmHWM")
     elif kind == "pgloader":
         command = path.parent / "move.load"
         command.write_text(PGLOADER.format(path=path, url=url))
@@ -112,17 +107,8 @@ def run_child(kind: str, url: str, path: Path) -> None:
                         cursor.copy(f"COPY {name} FROM STDIN (FORMAT csv)") as copy:
                     while chunk := data.read(1 << 20):
                         copy.write(chunk)
-        memory = peak_kb()
+        memory = memory_kb("VmHWM")
     print(json.dumps({"seconds": time.perf_counter() - began, "peak_kb": memory}))
-
-
-def in_child(kind: str, url: str, path: Path) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, "--child", kind, url, str(path)], capture_output=True,
-                          text=True, cwd=REPO)
-    if done.returncode != 0:
-        raise RuntimeError(f"the {kind} process failed:\n{done.stderr}")
-    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return out
 
 
 def export_csv(source: Path, folder: Path, url: str) -> None:
@@ -159,9 +145,9 @@ def main() -> None:
         results: dict[str, dict[str, Any]] = {}
 
         def measure(name: str, kind: str, url: str, path: Path) -> None:
-            results[name] = in_child(kind, url, path)
+            results[name] = in_child(__file__, kind, url, path)
             with psycopg.connect(url) as conn:  # every row there, or the figure means nothing
-                found = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
+                found = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
             if found != counts:
                 raise RuntimeError(f"{name} left {found}, not {counts}")
 
