@@ -104,7 +104,7 @@ def validate(root: Path, *, compile_check: bool = True) -> Validation:
             compiled = _compile(root, specs, "optional")
         except SpecError as exc:
             return Validation(None, sorted(problems + found + exc.problems))
-        found += [p for p in compiled.problems if p.code == "needs-planner"]
+        found += [p for p in compiled.problems if p.code in ("needs-planner", "move-unplanned")]
     return Validation(specs, sorted(problems + found))
 
 
@@ -231,23 +231,24 @@ def _compile(root: Path, specs: Specs, planner: Mode = "cache", replan: bool = F
                                     "(no cached answer fits it)", "see docs/planner.md"))
     if any(p.level == "error" for p in problems):
         raise SpecError(problems)
-    moves = _moves(root, specs, reread=planner == "ask" and replan, may_read=planner == "ask")
+    moves = _moves(root, specs, planner, reread=planner == "ask" and replan, problems=problems)
     compiled = compile_specs(specs, artifacts.read_snapshots(generated), root, answers, sources, moves)
     compiled.problems += problems
     return compiled
 
 
-def _moves(root: Path, specs: Specs, reread: bool, may_read: bool) -> dict[str, Plan]:
+def _moves(root: Path, specs: Specs, mode: Mode, reread: bool, problems: list[Problem]) -> dict[str, Plan]:
     """The plan of each `move:` migration. It is made from the source database as it is when `dbbasic plan`
     reads it, then kept: every other command (and `plan` itself, until the spec changes or `--replan`) takes
-    the plan in generated/, so that what the application writes to the source meanwhile changes nothing."""
+    the plan in generated/, so that what the application writes to the source meanwhile changes nothing. A
+    move not planned yet is an error, or a warning in `optional` mode (validate), added to `problems`."""
     moves: dict[str, Plan] = {}
-    problems: list[Problem] = []
+    errors: list[Problem] = []
     for migration in (m for m in specs.migrations if m.kind == "move"):
         destination = _dialect_of(specs, migration.options["move"]["to"])
         origin = _dialect_of(specs, migration.options["move"]["from"])
         if (origin.name, destination.name) != ("sqlite", "postgres") or "postgres" not in specs.project.dialects:
-            problems.append(Problem(migration.source.file, migration.source.line, 1, "error", "move",
+            errors.append(Problem(migration.source.file, migration.source.line, 1, "error", "move",
                                     f"migration '{migration.id}' moves {origin.name} to {destination.name}; this "
                                     "version moves SQLite to PostgreSQL, with postgres among project.dialects",
                                     "point `from` at a SQLite target and `to` at a PostgreSQL one"))
@@ -257,22 +258,24 @@ def _moves(root: Path, specs: Specs, reread: bool, may_read: bool) -> dict[str, 
             made = artifacts.read_plan(root / "generated", migration.id, destination.name)
         if made is not None and made.source.sha256 == migration.source.sha256 and not reread:
             moves[migration.id] = made
-        elif may_read:
+        elif mode == "ask":
             source = connect(resolve_target(specs.project, migration.options["move"]["from"], root), root,
                              must_exist=True)
             try:
                 moves[migration.id] = compile_move(migration, read_sqlite_schema(source), destination)
             except SpecError as exc:
-                problems += exc.problems
+                errors += exc.problems
             finally:
                 source.close()
         else:
-            problems.append(Problem(migration.source.file, migration.source.line, 1, "error", "move-unplanned",
-                                    f"migration '{migration.id}' is planned from its source database, and "
-                                    "generated/ has no plan of it for this spec",
-                                    "run `dbbasic plan` where the source can be read, review, commit"))
-    if problems:
-        raise SpecError(problems)
+            unplanned = Problem(migration.source.file, migration.source.line, 1,
+                                "warning" if mode == "optional" else "error", "move-unplanned",
+                                f"migration '{migration.id}' is planned from its source database, and generated/ "
+                                "has no plan of it for this spec",
+                                "run `dbbasic plan` where the source can be read, review, commit")
+            (problems if mode == "optional" else errors).append(unplanned)
+    if errors:
+        raise SpecError(errors)
     return moves
 
 

@@ -65,6 +65,10 @@ def project(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Pat
 
 
 def test_chinook_moves_to_postgresql_verified_and_rolls_back(project: Path, pg_url: str) -> None:
+    # Before it is planned, the move is valid and says what it waits for; apply refuses to run without its plan.
+    assert [p.code for p in api.validate(project).problems] == ["move-unplanned"]
+    with pytest.raises(SpecError, match="generated/ has no plan of it"):
+        api.apply(project, "prod")
     result = api.plan(project)
     (plan,) = [p for p in result.plans if p.id == PLAN_ID]
     kinds = [s.kind for s in plan.steps]
