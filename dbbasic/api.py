@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
 from dbbasic.plan import artifacts, review
 from dbbasic.plan.fingerprint import fingerprint_plans
 from dbbasic.plan.lint import lint_context, lint_plan, rewrite_on_large_table
-from dbbasic.plan.model import DdlStep, ImportStep, OnlineDdlStep, Plan
+from dbbasic.plan.model import CaptureStep, CutoverStep, DdlStep, ImportStep, OnlineDdlStep, Plan
 from dbbasic.planner.cache import CachedAnswer
 from dbbasic.planner.client import resolve_config
 from dbbasic.planner.propose import (
@@ -44,7 +44,7 @@ from dbbasic.planner.propose import (
     planner_rules,
 )
 from dbbasic.planner.propose import answer as planner_answer
-from dbbasic.runner import history
+from dbbasic.runner import history, replay
 from dbbasic.runner.apply import RunOptions, StepResult, apply_plan, live_records, plan_state
 from dbbasic.runner.connect import Database, ResolvedTarget, connect, holder_info, resolve_target
 from dbbasic.runner.ddl import Timeouts
@@ -516,9 +516,7 @@ def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: boo
     resolved = resolve_target(specs.project, target, root)
     plans = _plans_for(root, specs, resolved, plan_ids)
     files = ImportFiles(root, import_reports(root, resolved))
-    options = RunOptions(dry_run, frozenset(confirm), timeouts or Timeouts(), emit,
-                         lambda name: connect(resolve_target(specs.project, name, root), root, must_exist=True),
-                         files)
+    options = RunOptions(dry_run, frozenset(confirm), timeouts or Timeouts(), emit, _opener(root, specs), files)
     with _locked(resolved, root, lock_wait, plans, emit) as db:
         records = history.records(db)
         pending = [p for p in plans if plan_state(p, records) != "applied"]
@@ -538,6 +536,11 @@ def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: boo
         previews = [preview_import(plan, step, files, preview_rows) for plan in pending if dry_run
                     for step in plan.steps if isinstance(step, ImportStep)]
         return ApplyResult(resolved.display, resolved.dialect.name, steps, previews)
+
+
+def _opener(root: Path, specs: Specs) -> Callable[[str], Database]:
+    """Connects to another target by name (a copy's or a move's source), which must exist already."""
+    return lambda name: connect(resolve_target(specs.project, name, root), root, must_exist=True)
 
 
 def import_reports(root: Path, target: ResolvedTarget) -> Path:
@@ -607,7 +610,8 @@ def rollback(root: Path, plan_id: str, target: str, *, dry_run: bool = False, re
         records = history.records(db)
         if require_approval:
             _refuse_unapproved(root / "generated", plan)
-        steps = rollback_plan(db, plan, records, dry_run=dry_run, timeouts=timeouts or Timeouts(), emit=emit)
+        steps = rollback_plan(db, plan, records, dry_run=dry_run, timeouts=timeouts or Timeouts(), emit=emit,
+                              open_source=_opener(root, specs))
         return RollbackResult(resolved.display, plan.id, steps)
 
 
@@ -653,6 +657,22 @@ def _refuse_unapproved(generated: Path, plan: Plan) -> None:
                              f"review the change (`dbbasic diff {plan.id}`), then approve it again")
 
 
+def _lag(db: Database, plan: Plan, records: list[history.StepRecord], open_source: Callable[[str], Database]
+         ) -> int | None:
+    """The changes of a synced move's source not yet replayed here, while its change log runs (else None)."""
+    mine = live_records(plan, records)
+    capture = next((s for s in plan.steps if isinstance(s, CaptureStep)), None)
+    cutover = next((s for s in plan.steps if isinstance(s, CutoverStep)), None)
+    if capture is None or capture.id not in mine or (cutover is not None and cutover.id in mine
+                                                     and mine[cutover.id].status == "applied"):
+        return None
+    source = open_source(capture.source)
+    try:
+        return replay.lag(source, capture.log, replay.position(db, plan.id))
+    finally:
+        source.close()
+
+
 @dataclass
 class PlanStatus:
     plan_id: str
@@ -665,6 +685,8 @@ class PlanStatus:
     checkpoint: str | None = None
     """That step's checkpoint (a batched step's last key done), where apply goes on."""
     rows: int = 0
+    lag: int | None = None
+    """For a synced move between its change log's start and its cutover: the source's changes not replayed yet."""
 
 
 def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
@@ -675,6 +697,7 @@ def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
     db = connect(resolved, root, must_exist=True)  # status writes nothing, and creates nothing
     try:
         records = history.records(db)
+        lags = {p.id: _lag(db, p, records, _opener(root, specs)) for p in plans}
     finally:
         db.close()
     result = []
@@ -684,7 +707,8 @@ def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
         current = next((mine[s.id] for s in plan.steps if s.id in mine and mine[s.id].status != "applied"), None)
         result.append(PlanStatus(plan.id, plan_state(plan, records), applied, len(plan.steps),
                                  current.error if current else None, current.step_id if current else None,
-                                 current.checkpoint if current else None, current.rows_touched if current else 0))
+                                 current.checkpoint if current else None, current.rows_touched if current else 0,
+                                 lags[plan.id]))
     known = {p.id for p in plans}
     for plan_id in dict.fromkeys(r.plan_id for r in records if r.plan_id not in known):
         count = sum(1 for r in records if r.plan_id == plan_id)

@@ -414,7 +414,8 @@ def rollback(project: Path, fmt: str, plan_id: str, target: str, dry_run: bool, 
 def status(project: Path, fmt: str, target: str) -> None:
     """List applied, pending, partial, failed and drifted plans on a target.
 
-    For a plan that stopped part-way: the step it stopped in and that step's checkpoint.
+    For a plan that stopped part-way: the step it stopped in and that step's checkpoint. For a synced move
+    (`cutover: {mode: sync}`) until its cutover: the lag, changes of the source not replayed here yet.
 
     \b
     Example:
@@ -429,6 +430,7 @@ def status(project: Path, fmt: str, target: str) -> None:
         line = f"  {p.state:<8} {p.plan_id}  ({p.steps_applied}/{p.steps} steps)"
         if p.at_step:
             line += f"  at {p.at_step}" + (f", checkpoint {p.checkpoint} ({p.rows:,} rows)" if p.checkpoint else "")
+        line += f"  lag {p.lag:,} changes of the source not replayed yet" if p.lag is not None else ""
         click.echo(line + (f"  {p.error}" if p.error else ""))
     if not any(p.state != "applied" for p in plans):
         click.echo("nothing pending")

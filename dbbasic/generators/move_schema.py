@@ -87,6 +87,9 @@ class MoveSchema:
     """CREATE TABLE statements, with primary keys and CHECKs, without foreign keys or other indexes."""
     after_data: tuple[str, ...]
     """Run after the copy: identity sequences set, unique constraints, indexes, foreign keys (NOT VALID)."""
+    identities: tuple[str, ...]
+    """The statements of `after_data` that set identity sequences above the largest key: a synced cutover
+    runs them again once the last rows written to the source are in."""
     validate: tuple[str, ...]
     """Run after `after_data`, in a step of its own: each foreign key checked against the copied rows (a
     VALIDATE reads the whole table, so it must not hold the ADD's lock)."""
@@ -155,14 +158,18 @@ _UTC_NOW = "CURRENT_TIMESTAMP AT TIME ZONE 'UTC'"
 _EPOCH_NOW = "CAST(floor(extract(epoch FROM CURRENT_TIMESTAMP)) AS bigint)"
 
 
-def convert_schema(source: SourceSchema, casts: Mapping[str, str], booleans: Collection[str]) -> MoveSchema:
-    """The PostgreSQL schema a move of `source` creates, and what a person must know or decide first."""
-    return _Converter(source, casts, booleans).convert()
+def convert_schema(source: SourceSchema, casts: Mapping[str, str], booleans: Collection[str],
+                   deferrable: bool = False) -> MoveSchema:
+    """The PostgreSQL schema a move of `source` creates, and what a person must know or decide first.
+    `deferrable`: foreign keys DEFERRABLE (INITIALLY IMMEDIATE), so that a synced cutover's replay can write
+    a moment of the source in one transaction, checked at its commit, whatever order its rows come in."""
+    return _Converter(source, casts, booleans, deferrable).convert()
 
 
 class _Converter:
-    def __init__(self, source: SourceSchema, casts: Mapping[str, str], booleans: Collection[str]):
+    def __init__(self, source: SourceSchema, casts: Mapping[str, str], booleans: Collection[str], deferrable: bool):
         self.source, self.d, self.sqlite = source, Dialect.get("postgres"), Dialect.get(source.dialect)
+        self.deferrable = deferrable
         self.decisions: list[Decision] = []
         self.problems: list[str] = []
         self.validations: list[str] = []
@@ -183,13 +190,14 @@ class _Converter:
             self._name_problems([c.name for c in table.columns], table.name)
             column_map[table.name] = tuple(self._column(table, c) for c in table.columns)
             create.append(self._create_table(table))
-        after = [self._identity(t) for t in self.source.tables if self._has_identity(t)]
+        identities = [self._identity(t) for t in self.source.tables if self._has_identity(t)]
+        after = list(identities)
         for table in self.source.tables:
             after += self._keys_and_indexes(table)
         for table in self.source.tables:
             after += self._foreign_keys(table)
-        return MoveSchema(tuple(create), tuple(after), tuple(self.validations), tuple(self.decisions),
-                          tuple(self.problems), column_map)
+        return MoveSchema(tuple(create), tuple(after), tuple(identities), tuple(self.validations),
+                          tuple(self.decisions), tuple(self.problems), column_map)
 
     # -- the spec's overrides --------------------------------------------------------------------------
 
@@ -527,6 +535,8 @@ class _Converter:
             definition += "".join(f" ON {event} {action.upper()}" for event, action in
                                   (("DELETE", fk.on_delete), ("UPDATE", fk.on_update))
                                   if action.upper() in _ACTIONS)  # NO ACTION is the default
+            if self.deferrable:
+                definition += " DEFERRABLE INITIALLY IMMEDIATE"
             statements.append(ddl.add_constraint(self.d, table.name, name, definition, not_valid=True))
             if fk.dangling:
                 assert fk.first_dangling is not None

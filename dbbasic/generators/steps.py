@@ -13,13 +13,16 @@ from typing import Any, cast
 
 from dbbasic.plan.model import (
     BatchedStep,
+    CaptureStep,
     CheckStep,
     CopyStep,
+    CutoverStep,
     DdlStep,
     ManualStep,
     OnlineDdlStep,
     Risk,
     Step,
+    SyncStep,
     TransformStep,
     VerifyStep,
 )
@@ -79,10 +82,26 @@ class Steps:
             tuple(down) if down is not None else None), description=description, select=tuple(select)))
 
     def verify(self, name: str, source: str, table: str, key: tuple[str, ...], columns: list[tuple[str, str, str]],
-               sample: int, description: str) -> None:
-        """`table` here compared with the source's; `columns`: (name, type here, the source's SQL)."""
+               sample: int, description: str, log: str = "") -> None:
+        """`table` here compared with the source's; `columns`: (name, type here, the source's SQL); `log`: the
+        source's change log, replayed first in a synced move."""
         names, types, select = (tuple(part) for part in zip(*columns, strict=True))
-        self.steps.append(VerifyStep(self._id(name), source, table, key, names, types, select, sample, description))
+        self.steps.append(VerifyStep(self._id(name), source, table, key, names, types, select, sample, description,
+                                     log))
+
+    def capture(self, name: str, source: str, log: str, up: list[str], down: list[str], description: str) -> None:
+        """A change log on the target `source`: `up` and `down` in the source's dialect."""
+        self.steps.append(CaptureStep(self._id(name), source, log, tuple(up), tuple(down), description))
+
+    def sync(self, name: str, source: str, log: str, tables: list[dict[str, Any]], max_lag_rows: int,
+             description: str) -> None:
+        self.steps.append(SyncStep(self._id(name), source, log, tuple(tables), max_lag_rows, description))
+
+    def cutover(self, name: str, source: str, log: str, tables: list[dict[str, Any]], freeze: str, after: list[str],
+                fence: list[str], unfence: list[str], description: str) -> None:
+        """The write freeze; `after` runs here, `fence` and `unfence` on the source."""
+        self.steps.append(CutoverStep(self._id(name), source, log, tuple(tables), cast(Any, freeze), tuple(after),
+                                      tuple(fence), tuple(unfence), description))
 
     def manual(self, name: str, action: str, description: str) -> None:
         self.steps.append(ManualStep(self._id(name), action, description))

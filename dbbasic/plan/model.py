@@ -190,6 +190,59 @@ class VerifyStep:
     """The source's SQL for each column, as its copy selected it."""
     sample: int = 0
     description: str = ""
+    log: str = ""
+    """In a synced move: the source's change log, replayed (as the plan's sync step says) in the snapshot the
+    source is read in, so that both sides are compared at the same moment while the application writes."""
+
+
+@dataclass(frozen=True)
+class CaptureStep:
+    """Triggers on the target named `source` that record the key of every row written to its tables in
+    the change log `log` there, from before the copy until the switch. `source_up` and `source_down` run
+    on the source, in its dialect; nothing here changes."""
+
+    kind: ClassVar[str] = "capture"
+    id: str
+    source: str
+    log: str
+    source_up: tuple[str, ...]
+    source_down: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SyncStep:
+    """The rows the change log `log` on `source` names, replayed here as the source has them now (inserted,
+    updated or deleted, one transaction per pass), pass after pass until at most `max_lag_rows` changes
+    wait or a pass keeps pace with the writers (runner/cutover.py). `tables`: per table, `table`, `key` (its primary key), `columns`, `types` (here) and `select`
+    (the source's SQL for each column, as its copy selected it)."""
+
+    kind: ClassVar[str] = "sync"
+    id: str
+    source: str
+    log: str
+    tables: tuple[dict[str, Any], ...]
+    max_lag_rows: int = 0
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CutoverStep:
+    """The write freeze: the source's write lock taken (`freeze: lock`; with `manual`, a person stopped the
+    writes before), the last changes replayed, every table's count and every row changed since its verify
+    compared, `after` run here (identities set above the last keys), then `fence` run on the source (its
+    tables refuse writes from then on) and the lock released. `unfence` (on the source) is its undo."""
+
+    kind: ClassVar[str] = "cutover"
+    id: str
+    source: str
+    log: str
+    tables: tuple[dict[str, Any], ...]
+    freeze: Literal["lock", "manual"]
+    after: tuple[str, ...]
+    fence: tuple[str, ...]
+    unfence: tuple[str, ...]
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,12 +256,15 @@ class ManualStep:
 
 
 Step = (DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep | ImportStep | CheckStep | VerifyStep
-        | ManualStep)
+        | CaptureStep | SyncStep | CutoverStep | ManualStep)
 SqlStep = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep | ImportStep
 """Steps that change something, and so have a `down`, a lock and a risk."""
 SQL_STEPS = (DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, ImportStep)
 STEP_CLASSES: dict[str, type[Step]] = {cls.kind: cls for cls in (
-    DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, ImportStep, CheckStep, VerifyStep, ManualStep)}
+    DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, ImportStep, CheckStep, VerifyStep, CaptureStep,
+    SyncStep, CutoverStep, ManualStep)}
+SOURCE_STEPS = (CaptureStep, CutoverStep)
+"""Steps that change the source of a move (triggers on it), undone there by rollback."""
 
 
 @dataclass(frozen=True, order=True)
@@ -358,7 +414,9 @@ def _normalized(step: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
 __all__ = [
     "FORMAT",
     "BatchedStep",
+    "CaptureStep",
     "CheckStep",
+    "CutoverStep",
     "DdlStep",
     "Finding",
     "ImportStep",
@@ -366,6 +424,7 @@ __all__ = [
     "Plan",
     "Source",
     "Step",
+    "SyncStep",
     "TransformStep",
     "VerifyStep",
     "canonical",

@@ -10,16 +10,20 @@ import json
 from typing import Any
 
 from dbbasic.plan.model import (
+    SOURCE_STEPS,
     SQL_STEPS,
     BatchedStep,
+    CaptureStep,
     CheckStep,
     CopyStep,
+    CutoverStep,
     ImportStep,
     ManualStep,
     OnlineDdlStep,
     Plan,
     SqlStep,
     Step,
+    SyncStep,
     TransformStep,
     VerifyStep,
 )
@@ -86,16 +90,26 @@ def _tables(fingerprint: dict[str, Any]) -> str:
 
 
 def _risk(step: Step) -> str:
+    if isinstance(step, SOURCE_STEPS):
+        return _RISK_MARK["caution"]  # it writes to the database the application uses
     return _RISK_MARK[step.risk] if isinstance(step, SQL_STEPS) else "safe"
 
 
 def _lock(step: Step) -> str:
     if isinstance(step, SQL_STEPS):
         return step.lock.replace("|", "/")
+    if isinstance(step, CaptureStep):
+        return f"the write lock of {step.source} while its triggers are made"
+    if isinstance(step, SyncStep):
+        return "ROW EXCLUSIVE on the rows each pass writes"
+    if isinstance(step, CutoverStep):
+        return f"the write lock of {step.source} for the freeze (writers wait)"
     return "none" if isinstance(step, (CheckStep, VerifyStep)) else "n/a: a person acts"
 
 
 def _rollback(step: Step) -> str:
+    if isinstance(step, SOURCE_STEPS):
+        return f"yes, on {step.source}"
     if isinstance(step, SQL_STEPS):
         return "yes" if step.down is not None else "**none**"
     return "nothing to undo"
@@ -109,9 +123,30 @@ def _step_markdown(step: Step, dialect: Dialect) -> list[str]:
                 dialect.pretty(step.sql), "```"]
     if isinstance(step, VerifyStep):
         sample = f", and {step.sample} random rows field by field" if step.sample else ""
+        moment = (f" Both at one moment: `{step.log}` is replayed first, in the snapshot the source is read in."
+                  if step.log else "")
         return [f"Compares `{step.table}` here with `{step.table}` on target `{step.source}`: the row counts and a "
                 f"checksum of every row{sample}, by `{', '.join(step.key)}`. Any difference stops the plan and "
-                "names the row, the column and both values."]
+                f"names the row, the column and both values.{moment}"]
+    if isinstance(step, CaptureStep):
+        return [f"Runs on target `{step.source}` (SQLite), in one transaction: the change log `{step.log}` and, per "
+                "table, triggers that record the key of each row inserted, updated or deleted.", "", "```sql",
+                *[s + ";" for s in step.source_up], "```", "", f"Rollback (on `{step.source}`):", "", "```sql",
+                *[s + ";" for s in step.source_down], "```"]
+    if isinstance(step, SyncStep):
+        names = ", ".join(f"`{t['table']}`" for t in step.tables)
+        return [f"Replays `{step.log}` of target `{step.source}`: each pass writes every row the log names since the "
+                "last pass as the source has it then (or deletes it), in one transaction with the log's position, "
+                f"for {names}; passes go on until at most "
+                f"{step.max_lag_rows} changes wait."]
+    if isinstance(step, CutoverStep):
+        taken = (f"Takes the write lock of `{step.source}` (the application's writes wait), then" if step.freeze ==
+                 "lock" else f"With the application's writes to `{step.source}` stopped (the step before),")
+        return [f"{taken} replays the last changes, compares every table's row count and every row changed since "
+                "its verify, runs here:", "", "```sql", *[dialect.pretty(s) + ";" for s in step.after], "```", "",
+                f"and makes `{step.source}` refuse writes (then releases the lock); any difference stops here with "
+                "nothing switched:", "", "```sql", *[s + ";" for s in step.fence], "```", "",
+                f"Rollback (on `{step.source}`):", "", "```sql", *[s + ";" for s in step.unfence], "```"]
     notes: list[str] = []
     if isinstance(step, BatchedStep):
         notes = [f"Runs over `{step.table}` ordered by `{step.key}`, in batches sized to take about "
@@ -169,8 +204,19 @@ def render_up_sql(plan: Plan) -> str:
 
 
 def render_down_sql(plan: Plan) -> str:
-    steps = [(s.id, s.down) for s in reversed(plan.steps) if isinstance(s, SQL_STEPS)]
-    return _script(plan, [(sid, list(down) if down is not None else None) for sid, down in steps], "down")
+    steps: list[tuple[str, list[str] | None]] = []
+    for step in reversed(plan.steps):
+        if isinstance(step, SOURCE_STEPS):
+            steps.append((step.id, _on_source(step.source, step.source_down if isinstance(step, CaptureStep)
+                                              else step.unfence)))
+        elif isinstance(step, SQL_STEPS):
+            steps.append((step.id, list(step.down) if step.down is not None else None))
+    return _script(plan, steps, "down")
+
+
+def _on_source(source: str, statements: tuple[str, ...]) -> list[str]:
+    """Statements that run on a move's source, shown as comments: this script is for the destination."""
+    return [f"-- on target {source}: {s};" for s in statements]
 
 
 def _up(step: Step) -> list[str] | None:
@@ -188,6 +234,13 @@ def _up(step: Step) -> list[str] | None:
         return [f"-- check: expect {json.dumps(step.expect)}", step.sql]
     if isinstance(step, VerifyStep):
         return [f"-- verify: {step.table} against target {step.source} (counts, checksums, sample {step.sample})"]
+    if isinstance(step, CaptureStep):
+        return _on_source(step.source, step.source_up)
+    if isinstance(step, SyncStep):
+        return [f"-- sync: replay {step.log} of target {step.source} until at most {step.max_lag_rows} changes wait"]
+    if isinstance(step, CutoverStep):
+        return [f"-- cutover: freeze writes to target {step.source} ({step.freeze}), replay {step.log}, compare",
+                *step.after, *_on_source(step.source, step.fence)]
     return ["-- manual: " + " ".join(step.action.split())]
 
 

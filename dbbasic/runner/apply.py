@@ -17,13 +17,16 @@ from dbbasic.errors import ApplyError, PlanError
 from dbbasic.plan.model import (
     SQL_STEPS,
     BatchedStep,
+    CaptureStep,
     CheckStep,
     CopyStep,
+    CutoverStep,
     ImportStep,
     ManualStep,
     OnlineDdlStep,
     Plan,
     Step,
+    SyncStep,
     TransformStep,
     VerifyStep,
 )
@@ -31,9 +34,11 @@ from dbbasic.runner import history
 from dbbasic.runner.batches import run_batched
 from dbbasic.runner.connect import Database, redact
 from dbbasic.runner.copy import run_copy
+from dbbasic.runner.cutover import run_capture, run_cutover, run_sync
 from dbbasic.runner.ddl import Timeouts, run_ddl, run_online_ddl
 from dbbasic.runner.events import Emit, Event, ignore
 from dbbasic.runner.imports import ImportFiles, run_import
+from dbbasic.runner.replay import Replayed, ReplayedTable, replay_pass
 from dbbasic.runner.transform import run_transform
 from dbbasic.runner.verify import Compared, verify_table
 
@@ -143,6 +148,13 @@ def _statements(step: Step) -> list[str]:
         return [step.sql]
     if isinstance(step, VerifyStep):
         return [f"-- verify {step.table} against target {step.source}"]
+    if isinstance(step, CaptureStep):
+        return [f"-- on target {step.source}: {s}" for s in step.source_up]
+    if isinstance(step, SyncStep):
+        return [f"-- replay {step.log} of target {step.source} until at most {step.max_lag_rows} changes wait"]
+    if isinstance(step, CutoverStep):
+        return [f"-- freeze writes to target {step.source} ({step.freeze}), replay {step.log}, check", *step.after,
+                *(f"-- on target {step.source}: {s}" for s in step.fence)]
     return [f"-- manual: {step.action}"]
 
 
@@ -172,6 +184,15 @@ def _run(db: Database, plan: Plan, step: Step, record: history.StepRecord | None
             rows = _run_check(db, plan, step)
         elif isinstance(step, VerifyStep):
             rows = _run_verify(db, plan, step, options)
+        elif isinstance(step, CaptureStep):
+            with _source(plan, step, options) as source:
+                rows = run_capture(db, source, plan, step)
+        elif isinstance(step, SyncStep):
+            with _source(plan, step, options) as source:
+                rows = run_sync(db, source, plan, step, options.emit)
+        elif isinstance(step, CutoverStep):
+            with _source(plan, step, options) as source:
+                rows, _ = run_cutover(db, source, plan, step, options.emit)
         elif isinstance(step, OnlineDdlStep):
             done = int(record.checkpoint) if record and record.checkpoint else 0
             rows = run_online_ddl(db, plan, step, done, options.timeouts)
@@ -196,21 +217,34 @@ def _run_copy(db: Database, plan: Plan, step: CopyStep, record: history.StepReco
 
 
 def _run_verify(db: Database, plan: Plan, step: VerifyStep, options: RunOptions) -> int:
+    replayed: list[Replayed] = []
     with _source(plan, step, options) as source:
         verdict = verify_table(source, db, step.table, step.key,
                                [Compared(*c) for c in zip(step.columns, step.types, step.select, strict=True)],
-                               step.sample)
+                               step.sample, (lambda: replayed.append(_replay(db, source, plan, step.log)))
+                               if step.log else None)
     if verdict.difference is not None:
         message = f"plan {plan.id}, step {step.id}: the copy differs from the source: {verdict.difference.describe()}"
         _record_failure(db, plan, step, redact(message))
         raise ApplyError(redact(message), plan.id, step.id)
-    with db.transaction():
-        history.record(db, plan, step, "applied", rows=verdict.rows)
+    with db.transaction():  # a synced move's verify remembers the moment it compared (the cutover's check)
+        history.record(db, plan, step, "applied", rows=verdict.rows,
+                       checkpoint=str(replayed[0].upto) if replayed else None)
     return verdict.rows
 
 
+def _replay(db: Database, source: Database, plan: Plan, log: str) -> Replayed:
+    """Replay the change log `log` as the plan's sync step describes its tables."""
+    sync = next((s for s in plan.steps if isinstance(s, SyncStep) and s.log == log), None)
+    if sync is None:
+        raise PlanError(f"plan {plan.id} replays the change log {log} but has no sync step describing it", plan.id,
+                        "recompile the plan with `dbbasic plan --replan`")
+    return replay_pass(db, source, plan.id, log, [ReplayedTable.from_data(t) for t in sync.tables])
+
+
 @contextlib.contextmanager
-def _source(plan: Plan, step: CopyStep | VerifyStep, options: RunOptions) -> Iterator[Database]:
+def _source(plan: Plan, step: CopyStep | VerifyStep | CaptureStep | SyncStep | CutoverStep, options: RunOptions
+            ) -> Iterator[Database]:
     """The other database a step reads, open for the step only."""
     if options.open_source is None:
         raise ApplyError(f"plan {plan.id}, step {step.id} reads from target {step.source}, which is not open",

@@ -8,10 +8,11 @@ something and has no `down` stops the rollback before anything runs, named in th
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from dbbasic.errors import ApplyError, PlanError
-from dbbasic.plan.model import SQL_STEPS, OnlineDdlStep, Plan, Step
-from dbbasic.runner import history
+from dbbasic.plan.model import SOURCE_STEPS, SQL_STEPS, CaptureStep, CutoverStep, OnlineDdlStep, Plan, Step
+from dbbasic.runner import history, replay
 from dbbasic.runner.apply import StepResult, drifted_steps, live_records
 from dbbasic.runner.connect import Database, redact
 from dbbasic.runner.ddl import DEFAULT_TIMEOUTS, Timeouts, with_lock_retries
@@ -28,11 +29,24 @@ def steps_to_undo(plan: Plan, records: list[history.StepRecord]) -> list[Step]:
 
 
 def _has_effects(step: Step, record: history.StepRecord) -> bool:
+    if isinstance(step, SOURCE_STEPS):
+        return True  # marked running before it touched the source: its triggers may be there
     return isinstance(step, SQL_STEPS) and (record.status == "applied" or step.kind in _PARTIAL)
 
 
+def _down(step: Step) -> tuple[str, ...] | None:
+    """What undoes the step: here, or (a move's capture and cutover) on its source."""
+    if isinstance(step, CaptureStep):
+        return step.source_down
+    if isinstance(step, CutoverStep):
+        return step.unfence
+    return getattr(step, "down", None)
+
+
 def rollback_plan(db: Database, plan: Plan, records: list[history.StepRecord], *, dry_run: bool = False,
-                  timeouts: Timeouts = DEFAULT_TIMEOUTS, emit: Emit = ignore) -> list[StepResult]:
+                  timeouts: Timeouts = DEFAULT_TIMEOUTS, emit: Emit = ignore,
+                  open_source: Callable[[str], Database] | None = None) -> list[StepResult]:
+    """Undo the plan's applied steps, last first; `open_source` connects to a move's source by target name."""
     drifted = drifted_steps(plan, records)
     if drifted:
         raise PlanError(f"plan {plan.id}: step {drifted[0]} was applied as something other than what the plan now "
@@ -40,7 +54,7 @@ def rollback_plan(db: Database, plan: Plan, records: list[history.StepRecord], *
                         "restore the spec as it was applied (see `git log generated/`), then roll back")
     mine = live_records(plan, records)
     undo = steps_to_undo(plan, records)
-    missing = [s.id for s in undo if _has_effects(s, mine[s.id]) and getattr(s, "down", None) is None]
+    missing = [s.id for s in undo if _has_effects(s, mine[s.id]) and _down(s) is None]
     if missing:
         raise PlanError(f"plan {plan.id} cannot be rolled back: step{'s' if len(missing) > 1 else ''} "
                         f"{', '.join(missing)} {'have' if len(missing) > 1 else 'has'} no `down`", plan.id,
@@ -48,7 +62,7 @@ def rollback_plan(db: Database, plan: Plan, records: list[history.StepRecord], *
     emit(Event("plan_started", plan.id, status="rolling back"))
     results = []
     for step in undo:
-        statements = list(getattr(step, "down", None) or ()) if _has_effects(step, mine[step.id]) else []
+        statements = list(_down(step) or ()) if _has_effects(step, mine[step.id]) else []
         if dry_run:
             results.append(StepResult(plan.id, step.id, "would undo", statements=statements))
             emit(Event("step_skipped", plan.id, step.id, step.kind, status="would undo",
@@ -57,7 +71,10 @@ def rollback_plan(db: Database, plan: Plan, records: list[history.StepRecord], *
         emit(Event("step_started", plan.id, step.id, step.kind, status="rolling back"))
         started = time.monotonic()
         try:
-            _undo(db, plan, step, statements, timeouts)
+            if isinstance(step, SOURCE_STEPS):
+                _undo_on_source(db, plan, step, statements, open_source)
+            else:
+                _undo(db, plan, step, statements, timeouts)
         except Exception as exc:
             message = redact(" ".join(str(exc).split())) or type(exc).__name__
             raise ApplyError(f"rollback of plan {plan.id}, step {step.id} failed: {message}; nothing of this step's "
@@ -85,3 +102,22 @@ def _undo(db: Database, plan: Plan, step: Step, statements: list[str], timeouts:
             history.record(db, plan, step, "rolled_back")
 
     with_lock_retries(db, timeouts, attempt)
+
+
+def _undo_on_source(db: Database, plan: Plan, step: CaptureStep | CutoverStep, statements: list[str],
+                    open_source: Callable[[str], Database] | None) -> None:
+    """Remove a move's triggers from its source, then mark the step rolled back here (with the log, the
+    position it was replayed to)."""
+    if open_source is None:
+        raise RuntimeError(f"step {step.id} must be undone on target {step.source}, which is not open")
+    source = open_source(step.source)
+    try:
+        with source.transaction():
+            for statement in statements:
+                source.execute(statement)
+    finally:
+        source.close()
+    with db.transaction():
+        if isinstance(step, CaptureStep):
+            replay.forget(db, plan.id)
+        history.record(db, plan, step, "rolled_back")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -63,12 +63,17 @@ class TableVerdict:
 
 
 def verify_table(source: Database, destination: Database, table: str, key: Sequence[str],
-                 columns: Sequence[Compared], sample: int = 0) -> TableVerdict:
+                 columns: Sequence[Compared], sample: int = 0,
+                 in_source_snapshot: Callable[[], object] | None = None) -> TableVerdict:
     """Compare `table` on both sides: counts and an order-independent checksum of every row, then `sample`
     random rows by key; the first difference is named (located by a merge in key order). Each side is read in
-    one snapshot; writes to either side meanwhile are the caller's to stop (the cutover's write freeze)."""
-    with source.snapshot(), destination.snapshot():
-        return _verify(source, destination, table, key, columns, sample)
+    one snapshot. `in_source_snapshot` runs once the source's snapshot is taken and before the destination's:
+    a synced move replays the source's changes there, so both sides are read at the same moment."""
+    with source.snapshot():
+        if in_source_snapshot is not None:
+            in_source_snapshot()
+        with destination.snapshot():
+            return _verify(source, destination, table, key, columns, sample)
 
 
 def _verify(source: Database, destination: Database, table: str, key: Sequence[str], columns: Sequence[Compared],
