@@ -11,11 +11,11 @@ import pytest
 from dbbasic import api
 from dbbasic.errors import PlanError
 from dbbasic.plan import artifacts
-from dbbasic.plan.model import CheckStep, DdlStep, OnlineDdlStep, Plan
+from dbbasic.plan.model import CheckStep, CopyStep, DdlStep, OnlineDdlStep, Plan, Step, _digest
 from dbbasic.specs.model import Source
 
 
-def plan_of(*steps: DdlStep | CheckStep, task: str = "t") -> Plan:
+def plan_of(*steps: Step, task: str = "t") -> Plan:
     return Plan("migrations/m", task, "postgres", Source("specs/m.yaml", 1, "abc"), "explicit", 1, steps)
 
 
@@ -45,6 +45,17 @@ def test_the_hash_ignores_layout_comments_keyword_case_and_wording() -> None:
 def test_any_change_of_meaning_changes_the_hash(changed: DdlStep | OnlineDdlStep) -> None:
     base = plan_of(DdlStep("1-sql", ("ALTER TABLE users ADD COLUMN a text DEFAULT 'x'",)))
     assert plan_of(changed).hash() != base.hash()
+
+
+def test_a_field_added_to_a_step_kind_changes_no_existing_hash_until_it_is_used() -> None:
+    copy = CopyStep("1-copy", "legacy", "people", "users", "id", ("id", "name"))
+    plan = plan_of(copy)
+    # The meaning the step had before `select` existed, digested as the runner recorded it then.
+    before = {"kind": "copy", "id": "1-copy", "source": "legacy", "table": "people", "into": "users", "key": "id",
+              "columns": ["id", "name"], "batch_rows": 5000, "target_ms": 200, "down": None,
+              "lock": copy.lock, "risk": "caution"}
+    assert plan.step_hash(copy) == _digest(before)
+    assert plan_of(replace(copy, select=("id", "upper(name)"))).hash() != plan.hash()
 
 
 def test_compiling_twice_gives_byte_identical_files(example: Path) -> None:

@@ -401,8 +401,14 @@ def canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
+_ADDED_LATER: dict[str, dict[str, Any]] = {"copy": {"select": []}, "verify": {"log": ""}}
+"""Fields a step kind gained after plans with it were approved and applied: left out of the step's meaning
+while at their default, so that adding one changes no existing plan's hash (nor makes an applied step drift)."""
+
+
 def _normalized(step: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
-    result = {k: v for k, v in step.items() if k != "description"}
+    added = _ADDED_LATER.get(step["kind"], {})
+    result = {k: v for k, v in step.items() if k != "description" and (k not in added or v != added[k])}
     for key in ("up", "down"):
         if result.get(key) is not None:
             result[key] = [dialect.normalize(s) for s in result[key]]
