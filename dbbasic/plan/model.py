@@ -214,8 +214,9 @@ class CaptureStep:
 class SyncStep:
     """The rows the change log `log` on `source` names, replayed here as the source has them now (inserted,
     updated or deleted, one transaction per pass), pass after pass until at most `max_lag_rows` changes
-    wait or a pass keeps pace with the writers (runner/cutover.py). `tables`: per table, `table`, `key` (its primary key), `columns`, `types` (here) and `select`
-    (the source's SQL for each column, as its copy selected it)."""
+    wait or a pass keeps pace with the writers (runner/cutover.py). `tables`: per table, `table`, `key` (its
+    primary key), `columns`, `types` (here) and `select` (the source's SQL for each column, as its copy
+    selected it)."""
 
     kind: ClassVar[str] = "sync"
     id: str
