@@ -139,7 +139,10 @@ def _float(value: Any) -> float | None:
 
 
 def _bytes(value: Any) -> bytes | None:
-    return None if value is None else bytes(value)
+    if value is None or isinstance(value, bytes):
+        return value
+    # A number SQLite keeps in a BLOB column reaches bytea as its text (what COPY writes): 5 -> b"5".
+    return str(value).encode() if isinstance(value, (int, float, str)) else bytes(value)
 
 
 def _moment(value: Any) -> datetime:
