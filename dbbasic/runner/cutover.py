@@ -64,16 +64,25 @@ def run_sync(db: Database, source: Database, plan: Plan, step: SyncStep, emit: E
 
 
 def run_cutover(db: Database, source: Database, plan: Plan, step: CutoverStep, emit: Emit) -> tuple[int, float]:
-    """The write freeze; (changes replayed under it, seconds the source's writers were held)."""
+    """The write freeze; (changes replayed under it, seconds the source's writers were held).
+
+    The rows changed since each table's verify are compared twice over: up to a moment just before the freeze
+    (in a snapshot, writes going on), then, under the lock, those changed since that moment; so the freeze
+    lasts as long as the last moment's changes take, not the whole verify's."""
     tables = [ReplayedTable.from_data(t) for t in step.tables]
     since = _verified_at(db, plan, step)
     with db.transaction():
         history.record(db, plan, step, "running")
+    with source.snapshot():
+        ahead = replay_pass(db, source, plan.id, step.log, tables)
+        for table in tables:
+            _compare(db, source, plan, step, table, since.get(table.name, since[""]), ahead.upto)
     with source.transaction():  # the write lock: the application's writers wait for it (their busy timeout)
         frozen = time.monotonic()
         done = replay_pass(db, source, plan.id, step.log, tables, step.after)
         for table in tables:
-            _check(db, source, plan, step, table, since.get(table.name, since[""]))
+            _count(db, source, plan, step, table)
+            _compare(db, source, plan, step, table, ahead.upto, done.upto)
         for statement in step.fence:
             source.execute(statement)
     held = time.monotonic() - frozen
@@ -94,8 +103,7 @@ def _verified_at(db: Database, plan: Plan, step: CutoverStep) -> dict[str, int]:
     return {"": position(db, plan.id), **at}
 
 
-def _check(db: Database, source: Database, plan: Plan, step: CutoverStep, table: ReplayedTable, since: int) -> None:
-    """The table's counts, and every row changed since both sides were last compared, compared."""
+def _count(db: Database, source: Database, plan: Plan, step: CutoverStep, table: ReplayedTable) -> None:
     ours = source.query(f"SELECT count(*) FROM {source.dialect.quote(table.name)}")[0][0]
     theirs = db.query(f"SELECT count(*) FROM {db.dialect.quote(table.name)}")[0][0]
     if ours != theirs:
@@ -104,7 +112,12 @@ def _check(db: Database, source: Database, plan: Plan, step: CutoverStep, table:
                          "missed? (INSERT OR REPLACE removing a row by another unique key fires no delete trigger "
                          "unless recursive_triggers is on.) Roll back, and move with `cutover: {mode: offline}`",
                          plan.id, step.id)
-    difference = compare_rows(source, db, table, list(changed_keys(source, step.log, table, since)))
+
+
+def _compare(db: Database, source: Database, plan: Plan, step: CutoverStep, table: ReplayedTable, after: int,
+             upto: int) -> None:
+    """Every row of the table changed in (after, upto] compared, both sides being at `upto`."""
+    difference = compare_rows(source, db, table, changed_keys(source, step.log, table, after, upto))
     if difference is not None:
         raise ApplyError(f"plan {plan.id}, step {step.id}: the copy differs from the source after the last "
                          f"replay: {difference.describe()}; nothing was switched", plan.id, step.id)

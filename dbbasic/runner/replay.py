@@ -16,8 +16,9 @@ appended to by its triggers (gaps in `seq` are rolled-back writes).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from dbbasic.runner.connect import Database
@@ -118,18 +119,19 @@ def replay_pass(db: Database, source: Database, plan_id: str, log: str, tables: 
     return Replayed(changes, upserted, deleted, upto)
 
 
-def changed_keys(source: Database, log: str, table: ReplayedTable, after: int) -> Iterator[tuple[Any, ...]]:
-    """The distinct keys of `table` the log names after `after` (for the cutover's check)."""
+def changed_keys(source: Database, log: str, table: ReplayedTable, after: int, upto: int
+                 ) -> Iterator[tuple[Any, ...]]:
+    """The distinct keys of `table` the log names in (after, upto] (for the cutover's check)."""
     q = source.dialect.quote
     columns = ", ".join(f"k{i}" for i in range(1, len(table.key) + 1))
-    yield from source.iterate(f"SELECT DISTINCT {columns} FROM {q(log)} WHERE tbl = %(table)s AND seq > %(after)s",
-                              {"table": table.name, "after": after})
+    yield from source.iterate(f"SELECT DISTINCT {columns} FROM {q(log)} WHERE tbl = %(table)s AND seq > %(after)s "
+                              "AND seq <= %(upto)s", {"table": table.name, "after": after, "upto": upto})
 
 
-def compare_rows(source: Database, db: Database, table: ReplayedTable, keys: Sequence[tuple[Any, ...]]
+def compare_rows(source: Database, db: Database, table: ReplayedTable, keys: Iterable[tuple[Any, ...]]
                  ) -> Difference | None:
     """The first row of `keys` that differs between the source and here (values normalised as verify does)."""
-    for chunk in _chunks(list(keys)):
+    for chunk in _chunks(iter(keys)):
         ours = {_key(r, table): r for r in _source_rows(source, table, chunk)}
         theirs = {_key(r, table): r for r in _rows_here(db, table, chunk)}
         for key in chunk:
@@ -226,6 +228,6 @@ def _key(row: tuple[Any, ...], table: ReplayedTable) -> tuple[Any, ...]:
     return tuple(row[p] for p in table.key_positions)
 
 
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+def _chunks(items: Iterator[Any]) -> Iterator[list[Any]]:
+    while chunk := list(islice(items, CHUNK)):
+        yield chunk

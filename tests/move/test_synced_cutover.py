@@ -206,6 +206,28 @@ def test_a_row_lost_after_its_verify_stops_the_cutover_with_the_source_still_wri
     source(project).execute("INSERT INTO Genre (Name) VALUES ('still writable')")
 
 
+def test_a_row_changed_after_its_verify_and_replayed_wrong_stops_the_cutover(project: Path, pg_url: str) -> None:
+    api.plan(project)
+    pg, app = PostgresDatabase(pg_url, "pg"), source(project)
+
+    def replay_track_5_wrong(event: Event) -> None:
+        # After Track's verify, PostgreSQL changes the price of any row the replay updates; the source changes one.
+        if event.event == "step_finished" and event.step_id is not None and event.step_id.endswith("verify-track"):
+            pg.execute('CREATE FUNCTION corrupt() RETURNS trigger AS $$ BEGIN NEW."UnitPrice" := 9.99; RETURN NEW; '
+                       "END $$ LANGUAGE plpgsql")
+            pg.execute('CREATE TRIGGER corrupt BEFORE UPDATE ON "Track" FOR EACH ROW EXECUTE FUNCTION corrupt()')
+            app.execute("UPDATE Track SET Name = 'Changed late' WHERE TrackId = 5")
+
+    try:
+        with pytest.raises(ApplyError, match=r"Track key \(5,\), column UnitPrice: source 0.99, destination "
+                                             r"Decimal\('9.99'\)") as caught:
+            api.apply(project, "prod", require_approval=False, emit=replay_track_5_wrong)
+    finally:
+        pg.close()
+    assert caught.value.step_id.endswith("cutover")
+    app.execute("UPDATE Track SET Name = 'still writable' WHERE TrackId = 5")
+
+
 def test_a_table_without_a_primary_key_cannot_be_synced(tmp_path: Path) -> None:
     root = move_project(tmp_path / "p", simple_move("  cutover: {mode: sync}\n"))
     with sqlite3.connect(root / "var/source.db") as db:
