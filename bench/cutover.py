@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -152,7 +153,7 @@ def main() -> None:
         if written != len(result["commits"]):
             raise RuntimeError(f"the writer committed {len(result['commits'])} orders, PostgreSQL has {written}")
         commits = sorted(result["commits"])
-        gaps = [b[0] - (a[0] + a[1]) for a, b in zip(commits, commits[1:], strict=False)]
+        gaps = [b[0] - (a[0] + a[1]) for a, b in itertools.pairwise(commits)]
         longest = max(gaps) - WRITE_EVERY if gaps else 0.0
         took = sorted(t for _, t in commits)
         print(f"\n{'':<44} {'seconds':>8}")
@@ -160,8 +161,9 @@ def main() -> None:
         print(f"{'synced move, writes going on':<44} {synced:8.1f}")
         print(f"{'  write freeze, runner held the lock':<44} {held / 1000:8.3f}")
         print(f"{'  write freeze, as the writer saw it':<44} {longest:8.3f}")
-        print(f"\nwriter: {len(commits):,} commits (all {written:,} orders in PostgreSQL), {result['failures']} failed; "
-              f"commit p50 {took[len(took) // 2] * 1000:.1f} ms, p99 {took[int(len(took) * 0.99)] * 1000:.1f} ms")
+        p50, p99 = took[len(took) // 2] * 1000, took[int(len(took) * 0.99)] * 1000
+        print(f"\nwriter: {len(commits):,} commits (all {written:,} orders in PostgreSQL), "
+              f"{result['failures']} failed; commit p50 {p50:.1f} ms, p99 {p99:.1f} ms")
         print(f"downtime: synced {longest:.3f} s vs offline {offline:.1f} s ({offline / max(longest, 1e-3):,.0f}x "
               f"less); goal: freeze under 1 s: {'met' if longest < 1 else 'MISSED'}")
     finally:

@@ -11,7 +11,7 @@ import pytest
 from dbbasic import api
 from dbbasic.errors import PlanError
 from dbbasic.plan import artifacts
-from dbbasic.plan.model import CheckStep, CopyStep, DdlStep, OnlineDdlStep, Plan, Step, _digest
+from dbbasic.plan.model import CopyStep, DdlStep, OnlineDdlStep, Plan, Step, _digest
 from dbbasic.specs.model import Source
 
 
