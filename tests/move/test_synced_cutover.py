@@ -203,7 +203,19 @@ def test_a_row_lost_after_its_verify_stops_the_cutover_with_the_source_still_wri
     finally:
         pg.close()
     assert caught.value.step_id.endswith("cutover")
-    source(project).execute("INSERT INTO Genre (Name) VALUES ('still writable')")
+    app = source(project)
+    app.execute("INSERT INTO Genre (Name) VALUES ('still writable')")
+    # Once the row is back, the same apply goes on from the cutover, and this time fences the source.
+    pg = PostgresDatabase(pg_url, "pg")
+    try:
+        pg.execute('INSERT INTO "PlaylistTrack" ("PlaylistId", "TrackId") VALUES (1, 3402)')
+    finally:
+        pg.close()
+    with pytest.raises(ManualStepPending, match="Point the application at prod"):
+        api.apply(project, "prod", require_approval=False)
+    compare_every_table(project, pg_url)
+    with pytest.raises(sqlite3.IntegrityError, match="moved to prod"):
+        app.execute("INSERT INTO Genre (Name) VALUES ('too late')")
 
 
 def test_a_row_changed_after_its_verify_and_replayed_wrong_stops_the_cutover(project: Path, pg_url: str) -> None:
