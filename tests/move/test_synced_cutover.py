@@ -240,6 +240,19 @@ def test_a_row_changed_after_its_verify_and_replayed_wrong_stops_the_cutover(pro
     app.execute("UPDATE Track SET Name = 'still writable' WHERE TrackId = 5")
 
 
+def test_with_a_manual_freeze_a_person_stops_the_writes_and_the_cutover_follows(project: Path, pg_url: str) -> None:
+    spec = project / "specs/migrations/move.yaml"
+    spec.write_text(spec.read_text().replace("max_lag_rows: 0}", "max_lag_rows: 0, freeze: manual}"))
+    (plan,) = [p for p in api.plan(project).plans if p.id == PLAN_ID]
+    assert [s.id for s in plan.steps][-3:] == ["28-stop-writes", "29-cutover", "30-switch"]
+    with pytest.raises(ManualStepPending, match="Stop the application's writes to dev"):
+        api.apply(project, "prod", require_approval=False)
+    source(project).execute("UPDATE Track SET Name = 'last write' WHERE TrackId = 9")  # before the person acts
+    with pytest.raises(ManualStepPending, match="Point the application at prod"):
+        api.apply(project, "prod", require_approval=False, confirm=[f"{PLAN_ID}:28-stop-writes"])
+    compare_every_table(project, pg_url)
+
+
 def test_a_table_without_a_primary_key_cannot_be_synced(tmp_path: Path) -> None:
     root = move_project(tmp_path / "p", simple_move("  cutover: {mode: sync}\n"))
     with sqlite3.connect(root / "var/source.db") as db:
