@@ -61,11 +61,8 @@ def compile_move(migration: Migration, source: SourceSchema, dialect: Dialect) -
     steps.ddl("create-tables", list(schema.create), [f"DROP TABLE {q(t.name)} CASCADE" for t in reversed(tables)],
               f"Create the {len(tables)} tables of {frm} (keys and checks; foreign keys and indexes after the data)")
     for table in tables:
-        if len(table.row_key) != 1:
-            _fail(migration, f"table {table.name} has no single key to copy it in order by (a WITHOUT ROWID "
-                  "table with a composite key); this version cannot move it")
         moved = schema.column_map[table.name]
-        steps.copy(f"copy-{_slug(table.name)}", frm, table.name, table.row_key[0], [c.name for c in moved],
+        steps.copy(f"copy-{_slug(table.name)}", frm, table.name, table.row_key, [c.name for c in moved],
                    [c.source_sql for c in moved], [], f"Copy {table.name} ({table.row_count} rows when planned)")
     if synced:
         steps.sync("catch-up", frm, move_cutover.LOG, replayed, int(cutover.get("max_lag_rows", 0)),

@@ -74,12 +74,13 @@ class Steps:
     def check(self, name: str, sql: str, expect: Any, description: str) -> None:
         self.steps.append(CheckStep(self._id(name), sql, expect, description))
 
-    def copy(self, name: str, source: str, table: str, key: str, columns: list[str], select: list[str],
+    def copy(self, name: str, source: str, table: str, key: tuple[str, ...], columns: list[str], select: list[str],
              down: list[str] | None, description: str) -> None:
-        """Rows of `table` on the target `source` into the same table here, by `key`, each column selected as
-        `select` says (the source's SQL)."""
-        self.steps.append(CopyStep(self._id(name), source, table, table, key, tuple(columns), down=(
-            tuple(down) if down is not None else None), description=description, select=tuple(select)))
+        """Rows of `table` on the target `source` into the same table here, in the order of `key` (one column
+        or several), each column selected as `select` says (the source's SQL)."""
+        self.steps.append(CopyStep(self._id(name), source, table, table, key[0], tuple(columns), down=(
+            tuple(down) if down is not None else None), description=description, select=tuple(select),
+            then_by=tuple(key[1:])))
 
     def verify(self, name: str, source: str, table: str, key: tuple[str, ...], columns: list[tuple[str, str, str]],
                sample: int, description: str, log: str = "") -> None:

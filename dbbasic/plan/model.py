@@ -95,6 +95,14 @@ class CopyStep:
     select: tuple[str, ...] = ()
     """The source's SQL for each of `columns`, in the source's dialect (a move converts values on the way:
     epoch seconds as ISO text...); empty: the columns themselves."""
+    then_by: tuple[str, ...] = ()
+    """The key's further columns when it has several (a WITHOUT ROWID table's composite primary key): the copy
+    is ordered by all of them, and its checkpoint holds the values of each."""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every column of the key the copy walks, in order."""
+        return (self.key, *self.then_by)
 
 
 @dataclass(frozen=True)
@@ -402,7 +410,7 @@ def canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-_ADDED_LATER: dict[str, dict[str, Any]] = {"copy": {"select": []}, "verify": {"log": ""}}
+_ADDED_LATER: dict[str, dict[str, Any]] = {"copy": {"select": [], "then_by": []}, "verify": {"log": ""}}
 """Fields a step kind gained after plans with it were approved and applied: left out of the step's meaning
 while at their default, so that adding one changes no existing plan's hash (nor makes an applied step drift)."""
 

@@ -154,7 +154,8 @@ def _step_markdown(step: Step, dialect: Dialect) -> list[str]:
     elif isinstance(step, CopyStep):
         origin = f"target `{step.source}`" if step.source else "this database"
         notes = [f"Copies `{step.table}` from {origin} into `{step.into}` ({', '.join(step.columns)}), ordered by "
-                 f"`{step.key}`, in batches of about {step.target_ms} ms, each committed with its checkpoint.", ""]
+                 f"`{', '.join(step.keys)}`, in batches of about {step.target_ms} ms, each committed with its "
+                 "checkpoint.", ""]
         return notes + _down_markdown(step, dialect)
     elif isinstance(step, TransformStep):
         return [f"Rewrites `{step.table}.{step.column}` into `{step.into}` with the transform `{step.transform}` "
@@ -222,7 +223,8 @@ def _on_source(source: str, statements: tuple[str, ...]) -> list[str]:
 def _up(step: Step) -> list[str] | None:
     if isinstance(step, CopyStep):
         origin = f"target {step.source}" if step.source else "this database"
-        return [f"-- copy: {step.table} from {origin} into {step.into} ({', '.join(step.columns)}) by {step.key}"]
+        return [f"-- copy: {step.table} from {origin} into {step.into} ({', '.join(step.columns)}) "
+                f"by {', '.join(step.keys)}"]
     if isinstance(step, ImportStep):
         return [f"-- import: {step.source} ({step.sha256}) into {step.table}, {len(step.rules)} rules"]
     if isinstance(step, TransformStep):

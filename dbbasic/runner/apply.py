@@ -137,7 +137,7 @@ def apply_plan(db: Database, plan: Plan, options: RunOptions = RunOptions()) -> 
 
 def _statements(step: Step) -> list[str]:
     if isinstance(step, CopyStep):
-        return [f"-- copy {step.table} into {step.into} by {step.key}"]
+        return [f"-- copy {step.table} into {step.into} by {', '.join(step.keys)}"]
     if isinstance(step, TransformStep):
         return [f"-- transform {step.table}.{step.column} into {step.into} with {step.transform} by {step.key}"]
     if isinstance(step, ImportStep):

@@ -182,7 +182,7 @@ SPECS = {
     "blobs": 'cast: {"files.name": bytea}',  "spaced_names": "", "dangling_reference": "", "composite_key": "",
     "flags": "booleans: [users.active]", "iso_dates": 'cast: {"holidays.day": date}',
     "epoch_datetimes": 'cast: {"events.at": "timestamptz from epoch_seconds"}', "autoincrement": "",
-    "defaults_and_checks": "",
+    "defaults_and_checks": "", "without_rowid": 'cast: {"settings.value": bytea}',
 }
 
 
@@ -196,13 +196,6 @@ def test_each_oddity_moves_through_the_plan_and_verifies(name: str, tmp_path: Pa
     api.plan(root)
     with pytest.raises(ManualStepPending):  # every step before the switch ran, each table's verify included
         api.apply(root, "prod", require_approval=False)
-
-
-def test_a_without_rowid_table_with_a_composite_key_is_refused_clearly(tmp_path: Path) -> None:
-    root = move_project(tmp_path / "p", simple_move('  cast: {"settings.value": bytea}\n'))
-    ODDITIES["without_rowid"](root / "var/source.db")
-    with pytest.raises(SpecError, match="table settings has no single key to copy it in order by"):
-        api.plan(root)
 
 
 def test_a_move_between_other_engines_is_refused_at_its_line(project: Path) -> None:
