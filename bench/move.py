@@ -8,8 +8,7 @@ run, each in a new process on a new database of one PostgreSQL server:
 - pgloader: `LOAD DATABASE FROM sqlite://...` (it checks nothing but row counts);
 - COPY: each table's rows, exported to CSV beforehand (not timed), loaded with COPY FROM STDIN.
 Rows/s are source rows over wall-clock seconds; peak memory is the process's VmHWM (pgloader: its own).
-Run: python bench/move.py [--rows 1000000]. The cutover's write freeze is not measured: the synced cutover
-is not built yet (docs/move.md).
+Run: python bench/move.py [--rows 1000000]. The cutover's write freeze is measured by bench/cutover.py.
 """
 
 from __future__ import annotations
