@@ -246,6 +246,9 @@ def _yaml_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
     if isinstance(error, yaml.constructor.ConstructorError):
         return Problem(file, line, col, "error", "yaml-tag", f"{error.problem}".strip(),
                        "specs are plain data: remove the `!` tag")
+    if "nesting depth" in (error.problem or ""):  # PyYAML >= 6.0.3 stops runaway nesting itself
+        return Problem(file, line, col, "error", "yaml-depth", "the file nests too deeply to be a spec",
+                       "specs are a few levels deep; look for a runaway `[` or `{`")
     what = error.problem or "malformed YAML"
     if error.context:
         what = f"{error.context}: {what}" if "while" not in error.context else f"{what} ({error.context})"
