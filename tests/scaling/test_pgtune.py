@@ -1,0 +1,195 @@
+"""Server settings sized from the machine, as pgtune's "web application" profile on SSD computes them. The
+expected figures are pgtune's formulas worked by hand (sizes in kB, as pgtune reckons them); the last test
+starts a PostgreSQL server with the rendered file included and reads each setting back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from pg_server import pg_bin
+
+from dbbasic.generators.scaling.pgtune import Machine, parse_memory, render_conf, settings_for
+
+GiB = 1024**3
+MiB = 1024**2
+
+COMMON = {"checkpoint_completion_target": "0.9", "default_statistics_target": "100", "random_page_cost": "1.1",
+          "effective_io_concurrency": "200"}
+
+
+def test_2_cpus_4gb() -> None:
+    # 4GB = 4194304kB; shared_buffers 1/4, effective_cache_size 3/4, maintenance_work_mem 1/16;
+    # wal_buffers 3% of 1048576kB = 31457kB, capped at 16MB; under 4 CPUs no parallel settings, so work_mem
+    # divides by PostgreSQL's default 2 workers per gather: (4194304 - 1048576) / (200 * 3) / 2 = 2621kB.
+    assert settings_for(Machine(cpus=2, memory_bytes=4 * GiB), max_connections=200) == {
+        "max_connections": "200",
+        "shared_buffers": "1GB",
+        "effective_cache_size": "3GB",
+        "maintenance_work_mem": "256MB",
+        "checkpoint_completion_target": "0.9",
+        "wal_buffers": "16MB",
+        "default_statistics_target": "100",
+        "random_page_cost": "1.1",
+        "effective_io_concurrency": "200",
+        "work_mem": "2621kB",
+        "huge_pages": "off",
+        "min_wal_size": "1GB",
+        "max_wal_size": "4GB",
+    }
+
+
+def test_8_cpus_32gb() -> None:
+    # 32GB = 33554432kB: maintenance_work_mem 1/16 = 2GB, exactly the cap; 32GB turns huge_pages to try;
+    # 4 workers per gather (8 / 2): work_mem = (33554432 - 8388608) / (200 * 3) / 4 = 10485kB.
+    settings = settings_for(Machine(cpus=8, memory_bytes=32 * GiB), max_connections=200)
+    assert settings == {
+        "max_connections": "200", "shared_buffers": "8GB", "effective_cache_size": "24GB",
+        "maintenance_work_mem": "2GB", **COMMON, "wal_buffers": "16MB", "work_mem": "10485kB", "huge_pages": "try",
+        "min_wal_size": "1GB", "max_wal_size": "4GB",
+        "max_worker_processes": "8", "max_parallel_workers_per_gather": "4", "max_parallel_workers": "8",
+        "max_parallel_maintenance_workers": "4",
+    }
+    assert list(settings) == [  # pgtune's order
+        "max_connections", "shared_buffers", "effective_cache_size", "maintenance_work_mem",
+        "checkpoint_completion_target", "wal_buffers", "default_statistics_target", "random_page_cost",
+        "effective_io_concurrency", "work_mem", "huge_pages", "min_wal_size", "max_wal_size",
+        "max_worker_processes", "max_parallel_workers_per_gather", "max_parallel_workers",
+        "max_parallel_maintenance_workers"]
+
+
+def test_1_cpu_512mb() -> None:
+    # 524288kB: wal_buffers 3% of 131072kB = 3932kB; work_mem = (524288 - 131072) / (100 * 3) / 2 = 655kB.
+    assert settings_for(Machine(cpus=1, memory_bytes=512 * MiB), max_connections=100) == {
+        "max_connections": "100", "shared_buffers": "128MB", "effective_cache_size": "384MB",
+        "maintenance_work_mem": "32MB", **COMMON, "wal_buffers": "3932kB", "work_mem": "655kB", "huge_pages": "off",
+        "min_wal_size": "1GB", "max_wal_size": "4GB",
+    }
+
+
+def test_big_machine_caps() -> None:
+    # 256GB: maintenance_work_mem stays at 2GB, workers per gather at 4 however many CPUs.
+    settings = settings_for(Machine(cpus=64, memory_bytes=256 * GiB), max_connections=500)
+    assert settings["shared_buffers"] == "64GB"
+    assert settings["maintenance_work_mem"] == "2GB"
+    assert settings["max_worker_processes"] == "64"
+    assert settings["max_parallel_workers_per_gather"] == "4"
+    assert settings["max_parallel_maintenance_workers"] == "4"
+    assert settings["work_mem"] == "33554kB"  # (268435456 - 67108864) / (500 * 3) / 4
+
+
+def test_parallel_workers_round_up() -> None:
+    # 5 CPUs: ceil(5 / 2) = 3 workers per gather, so work_mem divides by 3.
+    settings = settings_for(Machine(cpus=5, memory_bytes=8 * GiB), max_connections=200)
+    assert settings["max_parallel_workers_per_gather"] == "3"
+    assert settings["max_parallel_maintenance_workers"] == "3"
+    assert settings["work_mem"] == "3495kB"  # (8388608 - 2097152) / (200 * 3) / 3
+
+
+def test_edges_of_wal_buffers_and_work_mem() -> None:
+    # shared_buffers 500MB: 3% is 15MB, rounded up to a whole 16MB
+    assert settings_for(Machine(1, 2000 * MiB), 100)["wal_buffers"] == "16MB"
+    # shared_buffers 1MB: 3% is 30kB, raised to the 32kB minimum
+    assert settings_for(Machine(1, 4 * MiB), 100)["wal_buffers"] == "32kB"
+    # many connections on little memory: work_mem stays at its 64kB floor
+    assert settings_for(Machine(1, 256 * MiB), 5000)["work_mem"] == "64kB"
+
+
+def test_machines_that_make_no_sense_are_refused() -> None:
+    with pytest.raises(ValueError, match="CPUs"):
+        settings_for(Machine(0, GiB), 100)
+    with pytest.raises(ValueError, match="memory"):
+        settings_for(Machine(1, 1000), 100)
+    with pytest.raises(ValueError, match="max_connections"):
+        settings_for(Machine(1, GiB), 0)
+
+
+@pytest.mark.parametrize("text, size", [
+    ("8GB", 8 * GiB), ("512MB", 512 * MiB), ("1.5GiB", 3 * GiB // 2), ("16g", 16 * GiB), ("64 kb", 64 * 1024),
+    ("2TiB", 2 * 1024 * GiB), (" 4Gi ", 4 * GiB), ("1mib", MiB),
+])
+def test_parse_memory(text: str, size: int) -> None:
+    assert parse_memory(text) == size
+
+
+@pytest.mark.parametrize("text", ["8", "GB", "8 XB", "8GiBs", "-1GB", "1.5.0GB", "", "0MB", "eight GB"])
+def test_parse_memory_refuses(text: str) -> None:
+    with pytest.raises(ValueError, match="memory size"):
+        parse_memory(text)
+
+
+def test_render_conf() -> None:
+    conf = render_conf({"shared_buffers": "1GB", "search_path": "'$user', public", "data_note": "C:\\pg"},
+                       ["dbbasic: tier growing", ""])
+    assert conf == ("# dbbasic: tier growing\n"
+                    "#\n"
+                    "shared_buffers = '1GB'\n"
+                    "search_path = '''$user'', public'\n"
+                    "data_note = 'C:\\\\pg'\n")
+    with pytest.raises(ValueError, match="setting name"):
+        render_conf({"work_mem = '1GB'\nfsync": "off"}, [])
+    with pytest.raises(ValueError, match="line breaks"):
+        render_conf({"work_mem": "4MB\nfsync = off"}, [])
+    with pytest.raises(ValueError, match="header"):
+        render_conf({}, ["one\nfsync = off"])
+
+
+# -- the real thing: a server started with the file included ------------------------------------------------
+
+AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """An initdb'd data directory of the test's own, as the postgres OS user; its server stopped at teardown."""
+    initdb, pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install -y postgresql")
+    root = Path(tempfile.mkdtemp(prefix="dbbasic-pgtune-"))
+    if AS_POSTGRES:
+        shutil.chown(root, "postgres", "postgres")
+    data = root / "data"
+    subprocess.run([*AS_POSTGRES, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
+                   check=True, capture_output=True)
+    try:
+        yield data
+    finally:
+        subprocess.run([*AS_POSTGRES, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_postgresql_starts_with_the_file_and_shows_its_values(data_dir: Path) -> None:
+    # 4 CPUs so the parallel settings are there too; 1GB so that it starts on any machine
+    settings = settings_for(Machine(cpus=4, memory_bytes=GiB), max_connections=100)
+    assert settings["wal_buffers"] == "7864kB" and settings["work_mem"] == "1310kB"  # sizes in kB reach the server too
+    (data_dir / "dbbasic-tuning.conf").write_text(render_conf(settings, ["dbbasic: 4 CPUs, 1GB"]))
+    with (data_dir / "postgresql.conf").open("a") as conf:
+        conf.write("include = 'dbbasic-tuning.conf'\n")
+    if AS_POSTGRES:
+        shutil.chown(data_dir / "dbbasic-tuning.conf", "postgres", "postgres")
+
+    port = free_port()
+    options = f"-p {port} -k {data_dir.parent} -c listen_addresses=127.0.0.1"  # no setting of the file's
+    log = data_dir.parent / "log"
+    started = subprocess.run([*AS_POSTGRES, str(pg_bin("pg_ctl")), "-D", str(data_dir), "-o", options, "-l", str(log),
+                              "-w", "start"], capture_output=True, text=True)
+    assert started.returncode == 0, f"the server refused the settings:\n{started.stderr}{log.read_text()}"
+
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
+        rows = conn.execute("SELECT name, current_setting(name), sourcefile FROM pg_settings WHERE name = ANY(%s)",
+                            [list(settings)]).fetchall()
+    assert {name: shown for name, shown, _ in rows} == settings  # as SHOW prints them
+    assert {Path(source).name for _, _, source in rows} == {"dbbasic-tuning.conf"}
