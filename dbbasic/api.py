@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ from dbbasic.generators.model_diff import check_change, compile_model_change
 from dbbasic.generators.model_plans import compile_model_plans, model_versions
 from dbbasic.generators.move import compile_move
 from dbbasic.generators.patterns import check_common_migrations, compile_pattern
+from dbbasic.generators.scaling.plans import compile_scaling, metric_sql
+from dbbasic.generators.scaling.tiers import read_tiers
 from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
 from dbbasic.plan import artifacts, review
 from dbbasic.plan.fingerprint import fingerprint_plans
@@ -44,13 +46,14 @@ from dbbasic.planner.propose import (
     planner_rules,
 )
 from dbbasic.planner.propose import answer as planner_answer
-from dbbasic.runner import history, replay
+from dbbasic.runner import history, metrics, replay
 from dbbasic.runner.apply import RunOptions, StepResult, apply_plan, live_records, plan_state
 from dbbasic.runner.connect import Database, ResolvedTarget, connect, holder_info, resolve_target
 from dbbasic.runner.ddl import Timeouts
 from dbbasic.runner.events import Emit, Event, ignore
 from dbbasic.runner.imports import ImportFiles, ImportPreview, preview_import
 from dbbasic.runner.introspect import describe_difference, live_fingerprint, table_rows
+from dbbasic.runner.maintain import Done, maintain_table
 from dbbasic.runner.read_model import LiveModel, is_opaque, read_model
 from dbbasic.runner.rollback import rollback_plan
 from dbbasic.runner.sqlite_schema import read_sqlite_schema
@@ -58,6 +61,7 @@ from dbbasic.specs.loader import Document, load_file
 from dbbasic.specs.model import DataModel, ImportTask, Migration, Source, Specs, Table
 from dbbasic.specs.validate import validate as validate_documents
 from dbbasic.sql.dialect import Dialect
+from dbbasic.sql.partitions import parse_partition_set
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -183,15 +187,20 @@ def compile_specs(specs: Specs, snapshots: list[dict[str, Any]] | None = None,
                 continue
             if plan is not None:
                 plans.append(lint_plan(plan, task.allow_destructive, task.lint_ignore, indexed=indexed))
+        if specs.scaling is not None:
+            try:  # after every migration: a tier's plan applies once the target has grown into it
+                tiered, waiting = compile_scaling(specs.scaling, specs.data, dialect)
+                # Their one drop (a conversion's old table) waits behind a person's confirmation (contract-ready).
+                plans += [lint_plan(p, allow_destructive=True, indexed=indexed) for p in tiered]
+                problems += [p for p in waiting if p not in problems]
+            except SpecError as exc:
+                pattern_problems += [p for p in exc.problems if p not in pattern_problems]
     pattern_problems += [p for p in check_common_migrations(specs.common_migrations) if p not in pattern_problems]
     if pattern_problems:
         raise SpecError(pattern_problems)
     for task in specs.imports if root is None else ():
         problems.append(Problem(task.source.file, task.source.line, 1, "warning", "not-compiled",
                                 f"import '{task.name}' validates; imports compile with the project directory"))
-    if specs.scaling is not None:
-        problems.append(Problem(specs.scaling.source.file, specs.scaling.source.line, 1, "warning", "not-compiled",
-                                "scaling validates; scaling plans are not compiled in this version"))
     for plan in plans:
         problems += [Problem(plan.source.file, plan.source.line, 1, "error", f.rule,
                              f"plan {plan.id} ({plan.dialect}), step {f.step}: {f.message}", f.help)
@@ -531,6 +540,8 @@ def apply(root: Path, target: str, plan_ids: Iterable[str] = (), *, dry_run: boo
                 _check_schema(db, plan, plan.expects, force, emit, "expects")
             _check_table_sizes(db, plan, force)
             steps += apply_plan(db, plan, options)
+            if steps and steps[-1].status == "waiting":  # a tier not reached: the tiers above wait too
+                break
             if not dry_run:
                 _check_schema(db, plan, plan.leaves, True, emit, "leaves")
         previews = [preview_import(plan, step, files, preview_rows) for plan in pending if dry_run
@@ -671,6 +682,78 @@ def _lag(db: Database, plan: Plan, records: list[history.StepRecord], open_sourc
         return replay.lag(source, capture.log, replay.position(db, plan.id))
     finally:
         source.close()
+
+
+def maintain(root: Path, target: str, *, today: date | None = None, drop: bool = False,
+             lock_wait: float = 60.0) -> list[Done]:
+    """Partition upkeep on `target` for every `partitioning:` set with an archive: its future partitions made,
+    the rows matching `move:` moved into it, its partitions past `retention` detached (dropped with `drop`)."""
+    specs, _ = _require_specs(root)
+    sets = (specs.scaling.options.get("partitioning") or {}) if specs.scaling is not None else {}
+    if not sets:
+        raise SpecError([Problem("specs", 1, 1, "error", "no-partitioning", "the project partitions no table",
+                                 "write `partitioning:` in specs/scaling.yaml (docs/scaling.md)")])
+    resolved = resolve_target(specs.project, target, root)
+    if resolved.dialect.name != "postgres":
+        raise TargetError(f"{resolved.display} is {resolved.dialect.name}: partitions are PostgreSQL's")
+    done: list[Done] = []
+    with _locked(resolved, root, lock_wait, [], ignore) as db:
+        for table, table_sets in sets.items():
+            parsed = [parse_partition_set(table, name, spec) for name, spec in table_sets.items()]
+            archives = [p for p in parsed if p.name == "archive"]
+            missing = [p.parent for p in archives if not db.query(db.dialect.TABLE_EXISTS, {"name": p.parent})]
+            if missing:
+                raise TargetError(f"{resolved.display} has no {', '.join(missing)} yet: apply scaling/partitioning "
+                                  "first")
+            done += maintain_table(db, table, archives, today=today, drop=drop)
+    return done
+
+
+@dataclass(frozen=True)
+class ScaleStatus:
+    target: str
+    metric: str
+    value: float
+    tier: str
+    range: str
+    samples: int
+    per_day: float | None
+    """The metric's growth per day over every sample (least squares); None with one sample."""
+    next_tier: str | None
+    threshold: float | None
+    """Where the next tier starts."""
+    reaches: datetime | None
+    """When the metric crosses `threshold` at `per_day`."""
+    plans: list[tuple[str, str]]
+    """Each tier's plan on the target, and its state."""
+
+
+def scale_status(root: Path, target: str, now: datetime | None = None) -> ScaleStatus:
+    """Sample the scaling metric on `target` (stored in `dbbasic_metrics`), and say which tier it is in, how
+    fast it grows, and when it reaches the next tier."""
+    specs, _ = _require_specs(root)
+    if specs.scaling is None:
+        raise SpecError([Problem("specs", 1, 1, "error", "no-scaling", "the project has no `scaling:` spec",
+                                 "write specs/scaling.yaml (docs/scaling.md)")])
+    tiers = read_tiers(specs.scaling.options)
+    resolved = resolve_target(specs.project, target, root)
+    plans = [p for p in _compile(root, specs).plans if p.dialect == resolved.dialect.name
+             and p.id.startswith("scaling/")]
+    db = connect(resolved, root, must_exist=True)
+    try:
+        sample = metrics.take(db, tiers.metric, metric_sql(tiers, resolved.dialect), now)
+        found = metrics.samples(db, tiers.metric)
+        records = history.records(db)
+    finally:
+        db.close()
+    tier = tiers.tier_for(sample.value)
+    above = tiers.tiers[tiers.tiers.index(tier) + 1] if tier is not tiers.tiers[-1] else None
+    per_day = metrics.growth_per_day(found)
+    threshold = above.range.low if above else None
+    return ScaleStatus(resolved.display, tiers.metric, sample.value, tier.name, tier.range.text, len(found), per_day,
+                       above.name if above else None, threshold,
+                       metrics.crossing(sample, per_day, threshold) if threshold is not None else None,
+                       [(p.id, plan_state(p, records)) for p in plans])
 
 
 @dataclass

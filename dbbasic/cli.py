@@ -437,6 +437,68 @@ def status(project: Path, fmt: str, target: str) -> None:
 
 
 @main.group()
+def scale() -> None:
+    """The scaling tiers: where a target is, and where it is going."""
+
+
+@scale.command("status")
+@click.option("--target", required=True, help="A target name from the project spec, or a URL.")
+@command
+def scale_status(project: Path, fmt: str, target: str) -> None:
+    """Sample the scaling metric on a target and show its tier, its growth and the next tier.
+
+    Each run stores a sample in the target's dbbasic_metrics table (run it from cron for a growth rate);
+    the tier plans apply with `dbbasic apply` once the metric reaches them.
+
+    \b
+    Example:
+      dbbasic scale status --target prod
+    """
+    found = api.scale_status(project, target)
+    if fmt == "json":
+        click.echo(canonical({**asdict(found), "reaches": found.reaches.isoformat() if found.reaches else None}),
+                   nl=False)
+        return
+    click.echo(f"target {found.target}: {found.metric} {found.value:,g}, tier {found.tier} ({found.range})")
+    if found.per_day is None:
+        click.echo(f"  growth: one sample so far ({found.samples}); run again later for a rate")
+    else:
+        click.echo(f"  growth: {found.per_day:+,.1f} {found.metric}/day over {found.samples} samples")
+    if found.next_tier is not None:
+        when = (f"around {found.reaches:%Y-%m-%d}" if found.reaches else "not at this rate")
+        click.echo(f"  next: tier {found.next_tier} at {found.threshold:,g}: {when}")
+    for plan_id, state in found.plans:
+        click.echo(f"  {state:<8} {plan_id}")
+
+
+@main.command()
+@click.option("--target", required=True, help="A target name from the project spec, or a URL.")
+@click.option("--drop", is_flag=True, help="Drop partitions past retention instead of only detaching them.")
+@command
+def maintain(project: Path, fmt: str, target: str, drop: bool) -> None:
+    """Partition upkeep, meant for cron: make future partitions, archive rows, detach old partitions.
+
+    For each `partitioning:` table with an `archive:` set: the archive's partitions from this period to
+    `premake` ahead, the rows matching `move:` moved into it (one statement: a row is in exactly one of the
+    two), and partitions past `retention` detached (their rows kept, for a person to dump) or, with --drop,
+    dropped.
+
+    \b
+    Example:
+      dbbasic maintain --target prod
+    """
+    done = api.maintain(project, target, drop=drop)
+    if fmt == "json":
+        click.echo(canonical({"target": target, "done": [asdict(d) for d in done]}), nl=False)
+        return
+    for item in done:
+        rows = f" ({item.rows:,} rows)" if item.task == "move" else ""
+        click.echo(f"{item.task}: {item.table}: {item.statement if item.task != 'move' else 'rows archived'}{rows}")
+    if not done:
+        click.echo("nothing to do")
+
+
+@main.group()
 def schema() -> None:
     """The JSON Schemas of the spec language."""
 

@@ -54,6 +54,8 @@ class Lines:
             click.echo(f"{event.status}: {event.plan_id} {event.step_id}{_summary(event)}")
             for statement in event.statements:
                 click.echo(f"    {statement};")
+        elif event.event == "step_waiting" and event.message:
+            click.echo(f"waiting: {event.plan_id} {event.step_id}: {event.message}")
         elif event.event == "warning":
             click.echo(f"warning: {event.plan_id}: {event.message}", err=True)
 
@@ -92,6 +94,9 @@ class Bars:
                                         markup=False, highlight=False)
             for statement in event.statements:
                 self.progress.console.print(f"    {statement};", markup=False, highlight=False)
+        elif event.event == "step_waiting" and event.message:
+            self.progress.console.print(f"waiting: {event.plan_id} {event.step_id}: {event.message}", markup=False,
+                                        highlight=False)
         elif event.event == "warning":
             self.progress.console.print(f"warning: {event.plan_id}: {event.message}", markup=False,
                                         highlight=False, style="yellow")

@@ -187,7 +187,10 @@ def test_a_second_runner_waits_then_says_who_holds_the_lock(tmp_path: Path, db_u
 
 def test_the_example_project_applies_on_sqlite(example: Path) -> None:
     result = api.apply(example, "dev")
-    assert [s.status for s in result.steps] == ["applied"] * 17
+    # Every plan but the scaling tiers above the first, which wait at their gate for more users.
+    assert [s.status for s in result.steps] == ["applied"] * 19 + ["waiting"]
+    assert (result.steps[-1].plan_id, result.steps[-1].note) == (
+        "scaling/growing", "users is 256; tier growing starts at 1,000")
     assert (example / "var" / "dev.db").exists()
 
 

@@ -22,10 +22,13 @@ def test_the_five_minute_tour(example: Path) -> None:
     assert "schema (sqlite): approved, unchanged" in diff.stdout
     applied = run("apply", "--target", "dev", *p)
     assert applied.exit_code == 0, applied.stderr
-    assert "applied: schema 1-create-users" in applied.stdout and "applied 17 steps on dev" in applied.stdout
+    assert "applied: schema 1-create-users" in applied.stdout and "applied 19 steps on dev" in applied.stdout
     status = run("status", "--target", "dev", *p)
-    assert "applied  migrations/recount  (3/3 steps)" in status.stdout and "nothing pending" in status.stdout
-    assert run("apply", "--target", "dev", *p).stdout.strip() == "dev is up to date"
+    assert "applied  migrations/recount  (3/3 steps)" in status.stdout
+    assert "applied  scaling/startup  (1/1 steps)" in status.stdout  # the tiers above wait for more users
+    assert "pending  scaling/growing  (0/4 steps)" in status.stdout
+    assert run("apply", "--target", "dev", *p).stdout.splitlines() == [
+        "waiting: scaling/growing 1-reached: users is 256; tier growing starts at 1,000", "dev is up to date"]
 
 
 def test_an_invalid_spec_prints_located_errors_exits_1_and_writes_nothing(example: Path) -> None:
@@ -132,9 +135,9 @@ def test_json_output_for_machines_is_one_event_per_line(example: Path) -> None:
     assert finished["kind"] == "batched" and finished["status"] == "applied" and "elapsed" in finished
     applied = lines[-1]
     assert applied["event"] == "done" and applied["ok"] and applied["dialect"] == "sqlite"
-    assert len(applied["steps"]) == 17
+    assert [s["status"] for s in applied["steps"]] == ["applied"] * 19 + ["waiting"]
     status = json.loads(run("status", "--target", "dev", "--format", "json", "--project", str(example)).stdout)
-    assert [p["state"] for p in status["plans"]] == ["applied"] * 8
+    assert [p["state"] for p in status["plans"]] == ["applied"] * 10 + ["pending"] * 3
 
 
 def test_dry_run_prints_and_changes_nothing(example: Path) -> None:

@@ -15,12 +15,16 @@ from dbbasic.plan.model import (
     BatchedStep,
     CaptureStep,
     CheckStep,
+    ConfigStep,
     CopyStep,
     CutoverStep,
     DdlStep,
+    GateStep,
+    MaintainStep,
     ManualStep,
     OnlineDdlStep,
     Risk,
+    SettingsStep,
     Step,
     SyncStep,
     TransformStep,
@@ -106,3 +110,16 @@ class Steps:
 
     def manual(self, name: str, action: str, description: str) -> None:
         self.steps.append(ManualStep(self._id(name), action, description))
+
+    def gate(self, name: str, tier: str, metric: str, sql: str, at_least: float, description: str) -> None:
+        self.steps.append(GateStep(self._id(name), tier, metric, sql, at_least, description))
+
+    def settings(self, name: str, settings: dict[str, str], connection: list[str], down: dict[str, str] | None,
+                 description: str) -> None:
+        self.steps.append(SettingsStep(self._id(name), settings, tuple(connection), down, description))
+
+    def config(self, name: str, files: dict[str, str], settings: dict[str, str], description: str) -> None:
+        self.steps.append(ConfigStep(self._id(name), files, settings, description))
+
+    def maintain(self, name: str, table: str, sets: list[dict[str, Any]], description: str) -> None:
+        self.steps.append(MaintainStep(self._id(name), table, tuple(sets), ("premake",), description))

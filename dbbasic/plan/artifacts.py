@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dbbasic.errors import PlanError
-from dbbasic.plan.model import Plan, canonical
+from dbbasic.plan.model import ConfigStep, Plan, canonical
 from dbbasic.plan.render import render_down_sql, render_markdown, render_up_sql
 
 PLAN_JSON = "plan.json"
@@ -24,9 +24,11 @@ MODEL_PLAN = "schema"
 
 
 def artifacts(plan: Plan) -> dict[str, str]:
-    """Every file of a plan, by name."""
+    """Every file of a plan, by name (a config step's files under `files/`)."""
+    files = {f"files/{name}": text for step in plan.steps if isinstance(step, ConfigStep)
+             for name, text in step.files.items()}
     return {PLAN_JSON: plan.canonical_json(), "plan.md": render_markdown(plan),
-            "up.sql": render_up_sql(plan), "down.sql": render_down_sql(plan)}
+            "up.sql": render_up_sql(plan), "down.sql": render_down_sql(plan), **files}
 
 
 def plan_dir(generated: Path, plan_id: str, dialect: str) -> Path:
@@ -55,12 +57,17 @@ def write_plans(generated: Path, plans: list[Plan]) -> list[Change]:
     wanted = {(p.id, p.dialect) for p in plans}
     for plan in plans:
         directory = plan_dir(generated, plan.id, plan.dialect)
-        for name, text in artifacts(plan).items():
+        files = artifacts(plan)
+        for name, text in files.items():
             path = directory / name
             if not path.exists() or path.read_text(encoding="utf-8") != text:
-                directory.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
                 changes.append(Change(path.relative_to(generated.parent).as_posix(), "written"))
+        for path in sorted((directory / "files").rglob("*")) if (directory / "files").is_dir() else []:
+            if path.is_file() and path.relative_to(directory).as_posix() not in files:  # a file the plan dropped
+                path.unlink()
+                changes.append(Change(path.relative_to(generated.parent).as_posix(), "removed"))
     for key, directory in on_disk(generated).items():
         if key not in wanted:
             shutil.rmtree(directory)

@@ -41,7 +41,7 @@ def fingerprint_plans(plans: Iterable[Plan]) -> list[Plan]:
                 after, tables = apply_statement(after, dialect, statement)
                 touched |= tables
             touched |= _tables(step)
-        names = sorted(touched)
+        names = sorted(t for t in touched if not t.startswith("pg_"))  # PostgreSQL's catalog is not the app's
         result.append(plan.with_fingerprints(state.fingerprint(names), after.fingerprint(names)))
         state = after
     return result

@@ -264,14 +264,71 @@ class ManualStep:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class GateStep:
+    """A scaling tier's threshold: the plan goes on once `sql` (the tier's metric, one number) is at least
+    `at_least`; below it, apply stops here with nothing changed and the plans after wait too, so a tier's plan
+    is reviewed ahead and applies when the target grows into the tier."""
+
+    kind: ClassVar[str] = "gate"
+    id: str
+    tier: str
+    metric: str
+    sql: str
+    at_least: float
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SettingsStep:
+    """Engine settings the runner sets and reads back (SQLite PRAGMAs), in order; their values as read are the
+    step's checkpoint. `connection`: the settings SQLite keeps per connection, which the application sets on
+    each of its connections (plan.md says so); the others persist in the database file. `down`: what rollback
+    sets again."""
+
+    kind: ClassVar[str] = "settings"
+    id: str
+    settings: dict[str, str]
+    connection: tuple[str, ...]
+    down: dict[str, str] | None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ConfigStep:
+    """Configuration files for the server and the services beside it (written with the plan under
+    `files/`), and the server settings they set, checked against the live server (a name it knows, a value it
+    accepts) before a person installs them: a file that would stop the server at its restart fails here."""
+
+    kind: ClassVar[str] = "config"
+    id: str
+    files: dict[str, str]
+    settings: dict[str, str]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class MaintainStep:
+    """Partition upkeep of `table` (runner/maintain.py), the same `dbbasic maintain` runs from cron: `tasks`
+    among `premake` (the range partitions from this period to `premake` ahead), `move` (rows matching `move:`
+    into the archive) and `retention` (partitions past it detached). `sets`: the partition sets as data."""
+
+    kind: ClassVar[str] = "maintain"
+    id: str
+    table: str
+    sets: tuple[dict[str, Any], ...]
+    tasks: tuple[str, ...] = ("premake",)
+    description: str = ""
+
+
 Step = (DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep | ImportStep | CheckStep | VerifyStep
-        | CaptureStep | SyncStep | CutoverStep | ManualStep)
+        | CaptureStep | SyncStep | CutoverStep | ManualStep | GateStep | SettingsStep | ConfigStep | MaintainStep)
 SqlStep = DdlStep | OnlineDdlStep | BatchedStep | CopyStep | TransformStep | ImportStep
 """Steps that change something, and so have a `down`, a lock and a risk."""
 SQL_STEPS = (DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, ImportStep)
 STEP_CLASSES: dict[str, type[Step]] = {cls.kind: cls for cls in (
     DdlStep, OnlineDdlStep, BatchedStep, CopyStep, TransformStep, ImportStep, CheckStep, VerifyStep, CaptureStep,
-    SyncStep, CutoverStep, ManualStep)}
+    SyncStep, CutoverStep, ManualStep, GateStep, SettingsStep, ConfigStep, MaintainStep)}
 SOURCE_STEPS = (CaptureStep, CutoverStep)
 """Steps that change the source of a move (triggers on it), undone there by rollback."""
 

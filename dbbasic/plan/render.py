@@ -15,12 +15,16 @@ from dbbasic.plan.model import (
     BatchedStep,
     CaptureStep,
     CheckStep,
+    ConfigStep,
     CopyStep,
     CutoverStep,
+    GateStep,
     ImportStep,
+    MaintainStep,
     ManualStep,
     OnlineDdlStep,
     Plan,
+    SettingsStep,
     SqlStep,
     Step,
     SyncStep,
@@ -104,10 +108,16 @@ def _lock(step: Step) -> str:
         return "ROW EXCLUSIVE on the rows each pass writes"
     if isinstance(step, CutoverStep):
         return f"the write lock of {step.source} for the freeze (writers wait)"
-    return "none" if isinstance(step, (CheckStep, VerifyStep)) else "n/a: a person acts"
+    if isinstance(step, SettingsStep):
+        return "the database file's, briefly" if set(step.settings) - set(step.connection) else "none"
+    if isinstance(step, MaintainStep):
+        return "ACCESS EXCLUSIVE on the partitioned table per partition made or detached, brief"
+    return "none" if isinstance(step, (CheckStep, VerifyStep, GateStep, ConfigStep)) else "n/a: a person acts"
 
 
 def _rollback(step: Step) -> str:
+    if isinstance(step, SettingsStep):
+        return "yes" if step.down is not None else "**none**"
     if isinstance(step, SOURCE_STEPS):
         return f"yes, on {step.source}"
     if isinstance(step, SQL_STEPS):
@@ -118,6 +128,26 @@ def _rollback(step: Step) -> str:
 def _step_markdown(step: Step, dialect: Dialect) -> list[str]:
     if isinstance(step, ManualStep):
         return [f"A person does this, then runs `dbbasic apply` again: {step.action}"]
+    if isinstance(step, GateStep):
+        return [f"Goes on only once `{step.metric}` is at least {step.at_least:,g} on the target (tier "
+                f"`{step.tier}`); until then apply stops here, changing nothing, and later tiers wait too. The "
+                "metric:", "", "```sql", dialect.pretty(step.sql), "```"]
+    if isinstance(step, SettingsStep):
+        kept = [f"- `{name} = {value}`" + (" (per connection: the application sets it on each of its own)"
+                                           if name in step.connection else " (kept in the database file)")
+                for name, value in step.settings.items()]
+        undo = ", ".join(f"`{n} = {v}`" for n, v in (step.down or {}).items()) or "nothing"
+        return ["Set by the runner and read back (the values read are the step's checkpoint):", "", *kept, "",
+                f"Rollback sets {undo}."]
+    if isinstance(step, MaintainStep):
+        return [f"Runs the partition upkeep of `{step.table}` now ({', '.join(step.tasks)}), as `dbbasic maintain` "
+                "does from cron. Its partitions go with the table it fills when rolled back."]
+    if isinstance(step, ConfigStep):
+        files = [f"- `files/{name}` ({len(text.splitlines())} lines)" for name, text in step.files.items()]
+        checked = (f"The runner first checks the {len(step.settings)} server settings against the live server "
+                   "(`pg_settings`: a name it knows, a value it accepts); installing the files is the next step's, "
+                   "a person's." if step.settings else "Installing the files is the next step's, a person's.")
+        return [f"Writes nothing to the database. {checked} Files, beside this plan.md:", "", *files]
     if isinstance(step, CheckStep):
         return [f"Stops the plan unless this returns `{json.dumps(step.expect)}`:", "", "```sql",
                 dialect.pretty(step.sql), "```"]
@@ -212,7 +242,13 @@ def render_down_sql(plan: Plan) -> str:
                                               else step.unfence)))
         elif isinstance(step, SQL_STEPS):
             steps.append((step.id, list(step.down) if step.down is not None else None))
+        elif isinstance(step, SettingsStep):
+            steps.append((step.id, _pragmas(step.down) if step.down is not None else None))
     return _script(plan, steps, "down")
+
+
+def _pragmas(settings: dict[str, str]) -> list[str]:
+    return [f"-- settings: PRAGMA {name} = {value}" for name, value in settings.items()]
 
 
 def _on_source(source: str, statements: tuple[str, ...]) -> list[str]:
@@ -234,6 +270,14 @@ def _up(step: Step) -> list[str] | None:
         return list(step.up)
     if isinstance(step, CheckStep):
         return [f"-- check: expect {json.dumps(step.expect)}", step.sql]
+    if isinstance(step, GateStep):
+        return [f"-- gate: tier {step.tier} goes on once {step.metric} >= {step.at_least:g}", step.sql]
+    if isinstance(step, SettingsStep):
+        return _pragmas(step.settings)
+    if isinstance(step, ConfigStep):
+        return [f"-- config: files/{name}" for name in step.files]
+    if isinstance(step, MaintainStep):
+        return [f"-- maintain: {step.table} ({', '.join(step.tasks)})"]
     if isinstance(step, VerifyStep):
         return [f"-- verify: {step.table} against target {step.source} (counts, checksums, sample {step.sample})"]
     if isinstance(step, CaptureStep):

@@ -7,6 +7,7 @@ are left to run, refuses drift, records failures and says what happens through e
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,12 +20,16 @@ from dbbasic.plan.model import (
     BatchedStep,
     CaptureStep,
     CheckStep,
+    ConfigStep,
     CopyStep,
     CutoverStep,
+    GateStep,
     ImportStep,
+    MaintainStep,
     ManualStep,
     OnlineDdlStep,
     Plan,
+    SettingsStep,
     Step,
     SyncStep,
     TransformStep,
@@ -38,21 +43,26 @@ from dbbasic.runner.cutover import run_capture, run_cutover, run_sync
 from dbbasic.runner.ddl import Timeouts, run_ddl, run_online_ddl
 from dbbasic.runner.events import Emit, Event, ignore
 from dbbasic.runner.imports import ImportFiles, run_import
+from dbbasic.runner.maintain import maintain_table
 from dbbasic.runner.replay import Replayed, ReplayedTable, replay_pass
+from dbbasic.runner.scaling import pragma_statements, run_config, run_gate, run_settings
 from dbbasic.runner.transform import run_transform
 from dbbasic.runner.verify import Compared, verify_table
+from dbbasic.sql.partitions import PartitionSet
 
 
 @dataclass
 class StepResult:
     plan_id: str
     step_id: str
-    status: str  # "applied", "skipped" (already applied), "would run" (dry run), "waiting" (manual)
+    status: str  # "applied", "skipped" (already applied), "would run" (dry run), "waiting" (manual, gate)
     rows: int = 0
     expected: int | None = None
     """Rows the step walked (batched) or read (copy), recorded beside the rows it touched."""
     seconds: float = 0.0
     statements: list[str] = field(default_factory=list)
+    note: str = ""
+    """Why a step waits."""
 
 
 @dataclass(frozen=True)
@@ -125,8 +135,11 @@ def apply_plan(db: Database, plan: Plan, options: RunOptions = RunOptions()) -> 
             result = _run(db, plan, step, record, options)
             options.emit(Event("step_finished" if result.status == "applied" else "step_waiting", plan.id, step.id,
                                step.kind, rows=result.rows, expected=result.expected, elapsed=result.seconds,
-                               status=result.status))
+                               status=result.status, message=result.note))
         results.append(result)
+        if result.status == "waiting" and isinstance(step, GateStep):  # not there yet: later tiers wait too
+            options.emit(Event("plan_finished", plan.id, status="waiting"))
+            return results
         if result.status == "waiting":
             assert isinstance(step, ManualStep)
             raise ManualStepPending(f"plan {plan.id} waits for a person at step {step.id}: {step.action}", plan.id,
@@ -155,6 +168,14 @@ def _statements(step: Step) -> list[str]:
     if isinstance(step, CutoverStep):
         return [f"-- freeze writes to target {step.source} ({step.freeze}), replay {step.log}, check", *step.after,
                 *(f"-- on target {step.source}: {s}" for s in step.fence)]
+    if isinstance(step, GateStep):
+        return [f"-- gate: {step.metric} >= {step.at_least:g}", step.sql]
+    if isinstance(step, SettingsStep):
+        return list(pragma_statements(step.settings))
+    if isinstance(step, ConfigStep):
+        return [f"-- check the settings of files/{name}" for name in step.files]
+    if isinstance(step, MaintainStep):
+        return [f"-- maintain {step.table}: {', '.join(step.tasks)}"]
     return [f"-- manual: {step.action}"]
 
 
@@ -169,6 +190,22 @@ def _run(db: Database, plan: Plan, step: Step, record: history.StepRecord | None
             with db.transaction():
                 history.record(db, plan, step, "applied")
             rows = 0
+        elif isinstance(step, GateStep):
+            value = run_gate(db, plan, step)
+            if value < step.at_least:
+                return StepResult(plan.id, step.id, "waiting", note=f"{step.metric} is {value:,g}; tier {step.tier} "
+                                  f"starts at {step.at_least:,g}")
+            rows = int(value)
+        elif isinstance(step, SettingsStep):
+            rows = len(run_settings(db, plan, step))
+        elif isinstance(step, ConfigStep):
+            rows = run_config(db, plan, step)
+        elif isinstance(step, MaintainStep):
+            made = maintain_table(db, step.table, [PartitionSet(**s) for s in step.sets], step.tasks)
+            with db.transaction():
+                history.record(db, plan, step, "applied", rows=len(made),
+                               checkpoint=json.dumps([d.statement for d in made]))
+            rows = len(made)
         elif isinstance(step, BatchedStep):
             rows, expected = run_batched(db, plan, step, record, options.timeouts, options.emit)
         elif isinstance(step, CopyStep):

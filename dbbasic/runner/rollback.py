@@ -11,12 +11,22 @@ import time
 from collections.abc import Callable
 
 from dbbasic.errors import ApplyError, PlanError
-from dbbasic.plan.model import SOURCE_STEPS, SQL_STEPS, CaptureStep, CutoverStep, OnlineDdlStep, Plan, Step
+from dbbasic.plan.model import (
+    SOURCE_STEPS,
+    SQL_STEPS,
+    CaptureStep,
+    CutoverStep,
+    OnlineDdlStep,
+    Plan,
+    SettingsStep,
+    Step,
+)
 from dbbasic.runner import history, replay
 from dbbasic.runner.apply import StepResult, drifted_steps, live_records
 from dbbasic.runner.connect import Database, redact
 from dbbasic.runner.ddl import DEFAULT_TIMEOUTS, Timeouts, with_lock_retries
 from dbbasic.runner.events import Emit, Event, ignore
+from dbbasic.runner.scaling import pragma_statements, set_pragma
 
 # Steps whose effects outlive a failure: their committed batches or statements need undoing too.
 _PARTIAL = ("batched", "copy", "transform", "import", "online_ddl")
@@ -31,6 +41,8 @@ def steps_to_undo(plan: Plan, records: list[history.StepRecord]) -> list[Step]:
 def _has_effects(step: Step, record: history.StepRecord) -> bool:
     if isinstance(step, SOURCE_STEPS):
         return True  # marked running before it touched the source: its triggers may be there
+    if isinstance(step, SettingsStep):
+        return record.status == "applied"
     return isinstance(step, SQL_STEPS) and (record.status == "applied" or step.kind in _PARTIAL)
 
 
@@ -40,6 +52,8 @@ def _down(step: Step) -> tuple[str, ...] | None:
         return step.source_down
     if isinstance(step, CutoverStep):
         return step.unfence
+    if isinstance(step, SettingsStep):
+        return pragma_statements(step.down) if step.down is not None else None
     return getattr(step, "down", None)
 
 
@@ -73,6 +87,8 @@ def rollback_plan(db: Database, plan: Plan, records: list[history.StepRecord], *
         try:
             if isinstance(step, SOURCE_STEPS):
                 _undo_on_source(db, plan, step, statements, open_source)
+            elif isinstance(step, SettingsStep):
+                _undo_settings(db, plan, step)
             else:
                 _undo(db, plan, step, statements, timeouts)
         except Exception as exc:
@@ -102,6 +118,14 @@ def _undo(db: Database, plan: Plan, step: Step, statements: list[str], timeouts:
             history.record(db, plan, step, "rolled_back")
 
     with_lock_retries(db, timeouts, attempt)
+
+
+def _undo_settings(db: Database, plan: Plan, step: SettingsStep) -> None:
+    """PRAGMAs such as journal_mode cannot change inside a transaction: set one by one, then recorded."""
+    for name, value in (step.down or {}).items():
+        set_pragma(db, name, value)
+    with db.transaction():
+        history.record(db, plan, step, "rolled_back")
 
 
 def _undo_on_source(db: Database, plan: Plan, step: CaptureStep | CutoverStep, statements: list[str],

@@ -1,0 +1,2 @@
+-- dbbasic plan scaling/enterprise (postgres), down; generated, do not edit.
+-- hash: sha256:9586e7d8169b2996009be30d54ac4333bde406cba439fec4faf27f4cd8325810

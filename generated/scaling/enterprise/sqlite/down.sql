@@ -1,0 +1,2 @@
+-- dbbasic plan scaling/enterprise (sqlite), down; generated, do not edit.
+-- hash: sha256:78265929d6a808cdc2417039c031342ed51459f63db731d6b199bafaf915b02e

@@ -1,0 +1,2 @@
+-- dbbasic plan scaling/growing (postgres), down; generated, do not edit.
+-- hash: sha256:897b7afb76854452d45034bd6fc8ca1b6815524d5b20209610a527aaa63c675b

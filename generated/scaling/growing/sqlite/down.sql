@@ -1,0 +1,2 @@
+-- dbbasic plan scaling/growing (sqlite), down; generated, do not edit.
+-- hash: sha256:973a9752842a05c2f70e570f17f4762f6a563fdb3b173c6451f3c3e63b123660

@@ -1,0 +1,2 @@
+-- dbbasic plan scaling/scale (sqlite), down; generated, do not edit.
+-- hash: sha256:4830fd2f43c74df90392e6e25595a4c650c4eb65c1cf676648258f5703b2d47f

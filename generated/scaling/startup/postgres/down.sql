@@ -1,0 +1,2 @@
+-- dbbasic plan scaling/startup (postgres), down; generated, do not edit.
+-- hash: sha256:45d330acdf89d55692effcbc7b351e905cc567dc2695102075506327babafb60
