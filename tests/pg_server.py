@@ -24,7 +24,11 @@ def pg_bin(name: str) -> str | None:
     return candidates[-1] if candidates else None
 
 
-def _free_port() -> int:
+AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+"""How to run a PostgreSQL (or PgBouncer) program here: they refuse to run as root, and CI runs as root."""
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -38,11 +42,10 @@ class PostgresServer:
         self.pg_ctl = pg_ctl
         self.dir = Path(tempfile.mkdtemp(prefix="dbbasic-pg-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:
+        self.port = free_port()
+        self.as_user = AS_POSTGRES
+        if AS_POSTGRES:
             shutil.chown(self.dir, "postgres", "postgres")
-            self.as_user = ["runuser", "-u", "postgres", "--"]
         self._run([initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
         options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")

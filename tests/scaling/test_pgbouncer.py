@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from pg_server import PostgresServer
+from pg_server import AS_POSTGRES, PostgresServer, free_port
 from psycopg.rows import dict_row
 
 from dbbasic.generators.scaling.pgbouncer import PoolSizes, parse_servers, pgbouncer_ini, pool_sizes
@@ -116,13 +116,7 @@ def test_pgbouncer_ini_refuses(kwargs: dict[str, object], message: str) -> None:
 # -- the real thing: PgBouncer on the generated file, in front of the session's server ----------------------
 
 PGBOUNCER = shutil.which("pgbouncer", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
-AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []  # PgBouncer refuses to run as root
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ starts a PostgreSQL server with the rendered file included and reads each settin
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -14,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from pg_server import pg_bin
+from pg_server import AS_POSTGRES, free_port, pg_bin
 
 from dbbasic.generators.scaling.pgtune import Machine, parse_memory, render_conf, settings_for
 
@@ -143,13 +141,7 @@ def test_render_conf() -> None:
 
 # -- the real thing: a server started with the file included ------------------------------------------------
 
-AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ pg_basebackup with the generated files, and a row written on the primary read ba
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from pg_server import pg_bin
+from pg_server import AS_POSTGRES, free_port, pg_bin
 
 from dbbasic.generators.scaling.replicas import ReplicaSetup, parse_replicas, replica_setup
 
@@ -98,13 +96,7 @@ def test_names_that_cannot_be_written_safely_are_refused() -> None:
 
 # -- the real thing: streaming replication between two servers of the test's own ---------------------------
 
-AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run(tool: str, *args: str) -> None:
