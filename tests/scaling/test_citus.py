@@ -147,7 +147,7 @@ def test_the_ddl_distributes_the_example_on_a_real_citus_coordinator() -> None:
         conn.execute("CREATE EXTENSION IF NOT EXISTS citus")
         conn.execute(f"CREATE SCHEMA {PG.quote(schema)}")
         try:
-            conn.execute(f"SET search_path TO {PG.quote(schema)}")
+            conn.execute(f"SET search_path TO {PG.quote(schema)}, public")  # Citus's citus_tables view is in public
             for t in tables:
                 conn.execute(ddl.create_table(PG, t, model))
             for statement in citus_sql(plan):
