@@ -99,6 +99,9 @@ def test_todos_become_partitions_online_and_a_rollback_gives_the_plain_table_bac
         assert writer.inserted - writer.deleted <= ids and not ids & writer.deleted
         assert len(ids) == TODOS + len(writer.inserted) - len(writer.deleted)
         assert differ(db, "todos", "todos__old") == 0  # the old table follows the new one until the contract
+        # autovacuum, off on both sides during the copy (so that the swap's lock waits for none), is back
+        assert db.execute("SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                          "WHERE i.inhparent = 'todos'::regclass AND c.reloptions IS NULL").fetchone() == (16,)
         # The soft-delete migration's view and index moved with the table.
         assert db.execute("SELECT count(*) FROM todos_live").fetchone() == (len(ids),)
         assert db.execute("SELECT 1 FROM pg_indexes WHERE tablename = 'todos' AND indexname = 'todos_id_live_idx'"
@@ -116,6 +119,7 @@ def test_todos_become_partitions_online_and_a_rollback_gives_the_plain_table_bac
         assert db.execute("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'todos'::regclass AND NOT tgisinternal"
                           ).fetchone() == (0,)
         assert db.execute("SELECT count(*) FROM todos_live").fetchone() == (len(ids) + 1,)
+        assert db.execute("SELECT reloptions FROM pg_class WHERE relname = 'todos'").fetchone() == (None,)
 
 
 def test_after_the_contract_the_archive_takes_old_done_todos_and_maintain_keeps_its_partitions(

@@ -72,17 +72,21 @@ def convert_online(steps: Steps, table: Table, pset: PartitionSet) -> None:
         f"({q(pset.column)})",
         f"ALTER TABLE {q(new)} ADD PRIMARY KEY ({q(key)}, {q(pset.column)})" if key != pset.column else
         f"ALTER TABLE {q(new)} ADD PRIMARY KEY ({q(key)})",
-        *child_partitions(new, pset, table),
+        *(f"{p} WITH (autovacuum_enabled = off)" for p in child_partitions(new, pset, table)),
         _copy_indexes_and_foreign_keys(name, new)],
         [f"DROP TABLE IF EXISTS {q(new)} CASCADE"],
         f"{new}: {name} partitioned by {pset.method} ({pset.column})"
         + (f" into {pset.partitions}" if pset.partitions else " (one partition per value)")
         + f"; primary key ({key}, {pset.column}), as PostgreSQL requires the partition column in it")
     function = q(f"dbbasic_sync_{name}")
-    steps.ddl("sync-writes", [_sync_function(function, new, (key, pset.column)),
+    # Autovacuum off on both sides until the swap: the swap's lock would wait for a running autovacuum to be
+    # cancelled (deadlock_timeout, 1 s), and every writer would queue behind it (measured: bench/partitions.py).
+    steps.ddl("sync-writes", [f"ALTER TABLE {q(name)} SET (autovacuum_enabled = off)",
+                              _sync_function(function, new, (key, pset.column)),
                               f"CREATE TRIGGER {q('dbbasic_sync')} AFTER INSERT OR UPDATE OR DELETE ON {q(name)} "
                               f"FOR EACH ROW EXECUTE FUNCTION {function}()"],
-              [f"DROP TRIGGER IF EXISTS {q('dbbasic_sync')} ON {q(name)}", f"DROP FUNCTION IF EXISTS {function}()"],
+              [f"DROP TRIGGER IF EXISTS {q('dbbasic_sync')} ON {q(name)}", f"DROP FUNCTION IF EXISTS {function}()",
+               f"ALTER TABLE {q(name)} RESET (autovacuum_enabled)"],
               f"Every write to {name} repeated on {new} in the writer's transaction, until the swap")
     steps.batched("copy", name, key, [
         f"INSERT INTO {q(new)} OVERRIDING SYSTEM VALUE (SELECT * FROM {q(name)} WHERE {q(key)} > %(after)s AND "
@@ -202,6 +206,10 @@ BEGIN
   FOR item IN SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
       WHERE i.indrelid = {lit(PG.quote(name))}::regclass AND c.relname LIKE '%' || {lit(suffix_in)} LOOP
     EXECUTE format('ALTER INDEX %I RENAME TO %I', item.name, left(item.name, -length({lit(suffix_in)})));
+  END LOOP;
+  FOR item IN SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = {lit(PG.quote(name))}::regclass LOOP
+    EXECUTE format('ALTER TABLE %I RESET (autovacuum_enabled)', item.name);  -- off since the copy began
   END LOOP;
   FOR i IN 1 .. coalesce(array_length(views, 1), 0) LOOP
     EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', views[i][1], views[i][2]);

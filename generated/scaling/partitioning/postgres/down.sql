@@ -1,5 +1,5 @@
 -- dbbasic plan scaling/partitioning (postgres), down; generated, do not edit.
--- hash: sha256:6633e18b5e5b00e00089fcf2632a43614afd426f44564b0557e7bb591594faf2
+-- hash: sha256:8870006d7ddb9691a8c3fa67482c9187efb7b3357700c6ec7ddca9089e3ab9bd
 
 -- step 8-create-archive
 DROP TABLE "todos_archive" CASCADE;
@@ -51,6 +51,10 @@ BEGIN
       WHERE i.indrelid = '"todos"'::regclass AND c.relname LIKE '%' || '__old' LOOP
     EXECUTE format('ALTER INDEX %I RENAME TO %I', item.name, left(item.name, -length('__old')));
   END LOOP;
+  FOR item IN SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = '"todos"'::regclass LOOP
+    EXECUTE format('ALTER TABLE %I RESET (autovacuum_enabled)', item.name);  -- off since the copy began
+  END LOOP;
   FOR i IN 1 .. coalesce(array_length(views, 1), 0) LOOP
     EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', views[i][1], views[i][2]);
   END LOOP;
@@ -77,6 +81,7 @@ CREATE TRIGGER "dbbasic_sync" AFTER INSERT OR UPDATE OR DELETE ON "todos" FOR EA
 -- step 2-sync-writes
 DROP TRIGGER IF EXISTS "dbbasic_sync" ON "todos";
 DROP FUNCTION IF EXISTS "dbbasic_sync_todos"();
+ALTER TABLE "todos" RESET (autovacuum_enabled);
 
 -- step 1-create-partitioned
 DROP TABLE IF EXISTS "todos__new" CASCADE;

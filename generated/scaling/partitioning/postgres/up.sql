@@ -1,5 +1,5 @@
 -- dbbasic plan scaling/partitioning (postgres), up; generated, do not edit.
--- hash: sha256:6633e18b5e5b00e00089fcf2632a43614afd426f44564b0557e7bb591594faf2
+-- hash: sha256:8870006d7ddb9691a8c3fa67482c9187efb7b3357700c6ec7ddca9089e3ab9bd
 
 -- step 1-create-partitioned
 CREATE TABLE "todos__new" (
@@ -8,37 +8,85 @@ CREATE TABLE "todos__new" (
 PARTITION BY HASH("user_id");
 ALTER TABLE "todos__new" ADD PRIMARY KEY ("id", "user_id");
 CREATE TABLE "todos__new_p00"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 0);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 0)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p01"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 1);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 1)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p02"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 2);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 2)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p03"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 3);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 3)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p04"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 4);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 4)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p05"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 5);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 5)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p06"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 6);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 6)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p07"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 7);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 7)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p08"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 8);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 8)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p09"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 9);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 9)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p10"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 10);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 10)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p11"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 11);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 11)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p12"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 12);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 12)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p13"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 13);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 13)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p14"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 14);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 14)
+WITH (
+  autovacuum_enabled=off
+);
 CREATE TABLE "todos__new_p15"
-PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 15);
+PARTITION OF "todos__new" FOR VALUES WITH (MODULUS 16, REMAINDER 15)
+WITH (
+  autovacuum_enabled=off
+);
 DO $dbbasic$
 DECLARE
   item record;
@@ -59,6 +107,7 @@ BEGIN
 END $dbbasic$;
 
 -- step 2-sync-writes
+ALTER TABLE "todos" SET (autovacuum_enabled = off);
 CREATE FUNCTION "dbbasic_sync_todos"() RETURNS trigger LANGUAGE plpgsql AS $dbbasic$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
@@ -119,6 +168,10 @@ BEGIN
   FOR item IN SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
       WHERE i.indrelid = '"todos"'::regclass AND c.relname LIKE '%' || '__new' LOOP
     EXECUTE format('ALTER INDEX %I RENAME TO %I', item.name, left(item.name, -length('__new')));
+  END LOOP;
+  FOR item IN SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = '"todos"'::regclass LOOP
+    EXECUTE format('ALTER TABLE %I RESET (autovacuum_enabled)', item.name);  -- off since the copy began
   END LOOP;
   FOR i IN 1 .. coalesce(array_length(views, 1), 0) LOOP
     EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', views[i][1], views[i][2]);
