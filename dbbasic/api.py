@@ -26,6 +26,7 @@ from dbbasic.generators.model_diff import check_change, compile_model_change
 from dbbasic.generators.model_plans import compile_model_plans, model_versions
 from dbbasic.generators.move import compile_move
 from dbbasic.generators.patterns import check_common_migrations, compile_pattern
+from dbbasic.generators.scaling.conversion import NEW, OLD
 from dbbasic.generators.scaling.plans import compile_scaling, metric_sql
 from dbbasic.generators.scaling.tiers import read_tiers
 from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
@@ -396,7 +397,7 @@ def diff_from_db(root: Path, target: str) -> DatabaseDiff:
                   if p.dialect == resolved.dialect.name and p.generator not in (SCHEMA_GENERATOR, MODEL_DIFF)]
     db = connect(resolved, root, must_exist=True)
     try:
-        live = read_model(db, like=model)
+        live = _partitioned_as_modelled(read_model(db, like=model), model, specs)
         sizes = table_rows(db, [t.name for t in live.model.tables])
     finally:
         db.close()
@@ -408,6 +409,31 @@ def diff_from_db(root: Path, target: str) -> DatabaseDiff:
     ignore = {code: reason for table in model.tables for code, reason in table.lint_ignore.items()}
     plan = lint_plan(plan, allow_destructive=True, ignore=ignore, indexed=model.indexed_columns(), table_rows=sizes)
     return DatabaseDiff(resolved.display, resolved.dialect.name, plan, warnings + sorted(drift))
+
+
+def _partitioned_as_modelled(live: LiveModel, model: DataModel, specs: Specs) -> LiveModel:
+    """The live model as `partitioning:` means it: the tables its plan makes beside the model's (the archive,
+    the conversion's `__new` and `__old`) are its own, as `dbbasic_` tables are, and a partitioned table's
+    primary key is the model's with the partition column the conversion added (so its key's default is the
+    model's too)."""
+    sets = [parse_partition_set(name, set_name, spec)
+            for name, table_sets in ((specs.scaling.options.get("partitioning") or {}) if specs.scaling else {}).items()
+            for set_name, spec in table_sets.items()]
+    own = {p.parent for p in sets if p.name == "archive"} | {f"{p.table}{s}" for p in sets if p.name == "active"
+                                                             for s in (NEW, OLD)}
+    extended = {p.table: p.column for p in sets if p.name == "active"}
+    tables = []
+    for table in live.model.tables:
+        wanted = model.table(table.name)
+        if table.name in own:
+            continue
+        if wanted and table.name in extended and table.primary_key == (*wanted.primary_key, extended[table.name]):
+            table = replace(table, primary_key=wanted.primary_key)
+        tables.append(table)
+    keys = {t.name: set(t.primary_key) for t in model.tables if t.name in extended}
+    unexpressed = tuple(u for u in live.unexpressed if u.table not in own
+                        and not (u.column in keys.get(u.table, set()) and u.what.startswith("default")))
+    return LiveModel(replace(live.model, tables=tuple(tables)), unexpressed)
 
 
 def _made_by(migrations: list[Plan], dialect: Dialect) -> tuple[set[tuple[str, str]], set[str]]:

@@ -71,6 +71,11 @@ def differ(db: psycopg.Connection, a: str, b: str) -> int:
     return int(row[0])
 
 
+def no_drift(example: Path, url: str) -> bool:
+    found = api.diff_from_db(example, url)
+    return not found.plan.steps and not [p for p in found.problems if p.level == "error"]
+
+
 def scanned(db: psycopg.Connection, query: str) -> int:
     """How many partitions of todos a query reads, per EXPLAIN."""
     plan = "\n".join(row[0] for row in db.execute(f"EXPLAIN {query}"))
@@ -109,6 +114,8 @@ def test_todos_become_partitions_online_and_a_rollback_gives_the_plain_table_bac
         assert scanned(db, f"SELECT * FROM todos WHERE user_id = {users[0]}") == 1  # partition pruning
         assert scanned(db, "SELECT * FROM todos WHERE status = 'todo'") == 16
         db.execute("INSERT INTO todos (user_id, title) VALUES (%s, 'after the swap')", (users[1],))
+    # The drift check knows the conversion's own tables and the partition column in the key: no drift.
+    assert no_drift(example, pg_url)
 
     api.rollback(example, "scaling/partitioning", pg_url, require_approval=False)
     with psycopg.connect(pg_url, autocommit=True) as db:
@@ -140,6 +147,7 @@ def test_after_the_contract_the_archive_takes_old_done_todos_and_maintain_keeps_
                           "WHERE status = 'done'").rowcount
         (total,) = db.execute("SELECT count(*) FROM todos").fetchone() or (0,)
 
+    assert no_drift(example, pg_url)  # the archive is the partitioning's own table, not drift
     moved = [d for d in api.maintain(example, pg_url) if d.task == "move"]
     assert [d.rows for d in moved] == [done]
     with psycopg.connect(pg_url, autocommit=True) as db:
