@@ -2,8 +2,8 @@
 
 - premake: the range partitions from this period to `premake` ahead (those there are left alone);
 - move: the rows of the table matching the archive's `move:`, deleted and written to the archive in one
-  statement, so a row is in exactly one of them whatever happens; the columns are the live table's, read
-  from the catalog, so columns added by migrations move too;
+  statement per batch of MOVE_BATCH, so a row is in exactly one of them whatever happens; the columns are
+  the live table's, read from the catalog, so columns added by migrations move too;
 - retention: archive partitions whose period ended more than `retention` ago detached (dropped only when
   asked: a detached partition keeps its rows for a person to dump).
 Each task of each table runs in one transaction.
@@ -18,6 +18,9 @@ from dbbasic.runner.connect import Database
 from dbbasic.sql.partitions import ATTACHED_PARTITIONS, PartitionSet, move_sql, premake_sql, retention_sql
 
 TASKS = ("premake", "move", "retention")
+
+MOVE_BATCH = 10_000
+"""Rows archived per transaction: a big table's move holds its row locks for one batch at a time."""
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,14 @@ def maintain_table(db: Database, table: str, sets: list[PartitionSet], tasks: tu
             columns = [row[0] for row in db.query(
                 "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%(table)s) AND attnum > 0 "
                 "AND NOT attisdropped ORDER BY attnum", {"table": q(table)})]
-            (statement,) = move_sql(table, pset.parent, pset, columns)
-            with db.transaction():
-                moved = db.execute(statement)
+            (statement,) = move_sql(table, pset.parent, pset, columns, MOVE_BATCH)
+            moved = 0
+            while True:
+                with db.transaction():
+                    batch = db.execute(statement)
+                moved += batch
+                if batch < MOVE_BATCH:  # a short batch: nothing matched beyond it
+                    break
             done.append(Done(table, "move", statement, moved))
         if "retention" in tasks:
             with db.transaction():

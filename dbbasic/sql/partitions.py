@@ -296,17 +296,24 @@ def _period_of(pset: PartitionSet, name: str) -> date | None:
         return None
 
 
-def move_sql(table: str, archive_table: str, pset_archive: PartitionSet, columns: list[str]) -> list[str]:
+def move_sql(table: str, archive_table: str, pset_archive: PartitionSet, columns: list[str],
+             batch_rows: int | None = None) -> list[str]:
     """The rows matching `move:` taken out of `table` and written to the archive in one statement: a row is
     in exactly one of them whatever happens (an insert that fails undoes the delete). The range column,
-    when the table has none, takes its default: the moment of the move.
+    when the table has none, takes its default: the moment of the move. With `batch_rows`, at most that
+    many rows (run it until it moves none): short transactions on a big table. A row changed between the
+    choice and the delete is re-checked against the condition (PostgreSQL's read-committed recheck).
 
     Deleting from `table` cascades as any delete does: tables that refer to it lose their rows."""
     if pset_archive.move is None:
         raise ValueError(f"partitioning.{pset_archive.table}.{pset_archive.name}: no `move:` condition")
     q = PG.quote
     cols = ", ".join(q(c) for c in columns)
-    return [f"WITH {q('moved')} AS (DELETE FROM {q(table)} WHERE {condition_sql(pset_archive.move)} "
+    where = condition_sql(pset_archive.move)
+    if batch_rows is not None:
+        where += (f" AND (tableoid, ctid) IN (SELECT tableoid, ctid FROM {q(table)} WHERE {where} "
+                  f"LIMIT {int(batch_rows)})")
+    return [f"WITH {q('moved')} AS (DELETE FROM {q(table)} WHERE {where} "
             f"RETURNING {cols}) INSERT INTO {q(archive_table)} ({cols}) SELECT {cols} FROM {q('moved')}"]
 
 

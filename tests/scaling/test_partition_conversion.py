@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from dbbasic import api
+from dbbasic.runner import maintain
 from dbbasic.runner.apply import ManualStepPending
 
 TODOS = 20_000
@@ -130,7 +131,7 @@ def test_todos_become_partitions_online_and_a_rollback_gives_the_plain_table_bac
 
 
 def test_after_the_contract_the_archive_takes_old_done_todos_and_maintain_keeps_its_partitions(
-        example: Path, pg_url: str) -> None:
+        example: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     before_partitioning(example, pg_url)
     with pytest.raises(ManualStepPending):
         api.apply(example, pg_url, ["scaling/partitioning"], require_approval=False)
@@ -148,6 +149,7 @@ def test_after_the_contract_the_archive_takes_old_done_todos_and_maintain_keeps_
         (total,) = db.execute("SELECT count(*) FROM todos").fetchone() or (0,)
 
     assert no_drift(example, pg_url)  # the archive is the partitioning's own table, not drift
+    monkeypatch.setattr(maintain, "MOVE_BATCH", 1000)  # moved a thousand rows per transaction
     moved = [d for d in api.maintain(example, pg_url) if d.task == "move"]
     assert [d.rows for d in moved] == [done]
     with psycopg.connect(pg_url, autocommit=True) as db:
