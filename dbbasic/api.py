@@ -33,7 +33,7 @@ from dbbasic.generators.schema import NAME as SCHEMA_GENERATOR
 from dbbasic.plan import artifacts, review
 from dbbasic.plan.fingerprint import fingerprint_plans
 from dbbasic.plan.lint import lint_context, lint_plan, rewrite_on_large_table
-from dbbasic.plan.model import CaptureStep, CutoverStep, DdlStep, ImportStep, OnlineDdlStep, Plan
+from dbbasic.plan.model import CaptureStep, CutoverStep, DdlStep, GateStep, ImportStep, OnlineDdlStep, Plan
 from dbbasic.planner.cache import CachedAnswer
 from dbbasic.planner.client import resolve_config
 from dbbasic.planner.propose import (
@@ -57,6 +57,7 @@ from dbbasic.runner.introspect import describe_difference, live_fingerprint, tab
 from dbbasic.runner.maintain import Done, maintain_table
 from dbbasic.runner.read_model import LiveModel, is_opaque, read_model
 from dbbasic.runner.rollback import rollback_plan
+from dbbasic.runner.scaling import measured
 from dbbasic.runner.sqlite_schema import read_sqlite_schema
 from dbbasic.specs.loader import Document, load_file
 from dbbasic.specs.model import DataModel, ImportTask, Migration, Source, Specs, Table
@@ -694,6 +695,17 @@ def _refuse_unapproved(generated: Path, plan: Plan) -> None:
                              f"review the change (`dbbasic diff {plan.id}`), then approve it again")
 
 
+def _waits(db: Database, plan: Plan, records: list[history.StepRecord]) -> str | None:
+    """Why a scaling tier's plan has not begun: its gate's metric is below the tier (else None)."""
+    gate = plan.steps[0] if plan.steps else None
+    if not isinstance(gate, GateStep) or plan_state(plan, records) != "pending":
+        return None
+    value = measured(db, gate.sql)
+    if value is None or value >= gate.at_least:
+        return None
+    return f"{gate.metric} is {value:,g}; tier {gate.tier} starts at {gate.at_least:,g}"
+
+
 def _lag(db: Database, plan: Plan, records: list[history.StepRecord], open_source: Callable[[str], Database]
          ) -> int | None:
     """The changes of a synced move's source not yet replayed here, while its change log runs (else None)."""
@@ -770,6 +782,7 @@ def scale_status(root: Path, target: str, now: datetime | None = None) -> ScaleS
         sample = metrics.take(db, tiers.metric, metric_sql(tiers, resolved.dialect), now)
         found = metrics.samples(db, tiers.metric)
         records = history.records(db)
+        states = [(p.id, "waiting" if _waits(db, p, records) else plan_state(p, records)) for p in plans]
     finally:
         db.close()
     tier = tiers.tier_for(sample.value)
@@ -778,14 +791,14 @@ def scale_status(root: Path, target: str, now: datetime | None = None) -> ScaleS
     threshold = above.range.low if above else None
     return ScaleStatus(resolved.display, tiers.metric, sample.value, tier.name, tier.range.text, len(found), per_day,
                        above.name if above else None, threshold,
-                       metrics.crossing(sample, per_day, threshold) if threshold is not None else None,
-                       [(p.id, plan_state(p, records)) for p in plans])
+                       metrics.crossing(sample, per_day, threshold) if threshold is not None else None, states)
 
 
 @dataclass
 class PlanStatus:
     plan_id: str
-    state: str  # applied, pending, partial, failed, drifted, unknown (in history, not in specs)
+    state: str  # applied, pending, waiting (a scaling tier not reached), partial, failed, drifted, unknown (in
+    # history, not in specs)
     steps_applied: int
     steps: int
     error: str | None = None
@@ -796,6 +809,8 @@ class PlanStatus:
     rows: int = 0
     lag: int | None = None
     """For a synced move between its change log's start and its cutover: the source's changes not replayed yet."""
+    waits: str | None = None
+    """For a scaling tier's plan (state `waiting`): the metric now, and where the tier starts."""
 
 
 def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
@@ -807,6 +822,7 @@ def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
     try:
         records = history.records(db)
         lags = {p.id: _lag(db, p, records, _opener(root, specs)) for p in plans}
+        waits = {p.id: _waits(db, p, records) for p in plans}
     finally:
         db.close()
     result = []
@@ -814,10 +830,10 @@ def status(root: Path, target: str) -> tuple[str, list[PlanStatus]]:
         mine = live_records(plan, records)
         applied = sum(1 for s in plan.steps if s.id in mine and mine[s.id].status == "applied")
         current = next((mine[s.id] for s in plan.steps if s.id in mine and mine[s.id].status != "applied"), None)
-        result.append(PlanStatus(plan.id, plan_state(plan, records), applied, len(plan.steps),
-                                 current.error if current else None, current.step_id if current else None,
-                                 current.checkpoint if current else None, current.rows_touched if current else 0,
-                                 lags[plan.id]))
+        result.append(PlanStatus(plan.id, "waiting" if waits[plan.id] else plan_state(plan, records), applied,
+                                 len(plan.steps), current.error if current else None,
+                                 current.step_id if current else None, current.checkpoint if current else None,
+                                 current.rows_touched if current else 0, lags[plan.id], waits[plan.id]))
     known = {p.id for p in plans}
     for plan_id in dict.fromkeys(r.plan_id for r in records if r.plan_id not in known):
         count = sum(1 for r in records if r.plan_id == plan_id)

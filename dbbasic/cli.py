@@ -412,7 +412,7 @@ def rollback(project: Path, fmt: str, plan_id: str, target: str, dry_run: bool, 
 @click.option("--target", required=True, help="A target name from the project spec, or a URL.")
 @command
 def status(project: Path, fmt: str, target: str) -> None:
-    """List applied, pending, partial, failed and drifted plans on a target.
+    """List applied, pending, waiting, partial, failed and drifted plans on a target.
 
     For a plan that stopped part-way: the step it stopped in and that step's checkpoint. For a synced move
     (`cutover: {mode: sync}`) until its cutover: the lag, changes of the source not replayed here yet.
@@ -431,9 +431,11 @@ def status(project: Path, fmt: str, target: str) -> None:
         if p.at_step:
             line += f"  at {p.at_step}" + (f", checkpoint {p.checkpoint} ({p.rows:,} rows)" if p.checkpoint else "")
         line += f"  lag {p.lag:,} changes of the source not replayed yet" if p.lag is not None else ""
+        line += f"  {p.waits}" if p.waits else ""
         click.echo(line + (f"  {p.error}" if p.error else ""))
-    if not any(p.state != "applied" for p in plans):
-        click.echo("nothing pending")
+    if not any(p.state not in ("applied", "waiting") for p in plans):
+        click.echo("nothing pending" + (" (the scaling tiers above wait for the target to grow)"
+                                        if any(p.state == "waiting" for p in plans) else ""))
 
 
 @main.group()

@@ -26,7 +26,8 @@ def test_the_five_minute_tour(example: Path) -> None:
     status = run("status", "--target", "dev", *p)
     assert "applied  migrations/recount  (3/3 steps)" in status.stdout
     assert "applied  scaling/startup  (1/1 steps)" in status.stdout  # the tiers above wait for more users
-    assert "pending  scaling/growing  (0/4 steps)" in status.stdout
+    assert ("waiting  scaling/growing  (0/4 steps)  users is 256; tier growing starts at 1,000" in status.stdout
+            and "nothing pending (the scaling tiers above wait for the target to grow)" in status.stdout)
     assert run("apply", "--target", "dev", *p).stdout.splitlines() == [
         "waiting: scaling/growing 1-reached: users is 256; tier growing starts at 1,000", "dev is up to date"]
 
@@ -137,7 +138,7 @@ def test_json_output_for_machines_is_one_event_per_line(example: Path) -> None:
     assert applied["event"] == "done" and applied["ok"] and applied["dialect"] == "sqlite"
     assert [s["status"] for s in applied["steps"]] == ["applied"] * 19 + ["waiting"]
     status = json.loads(run("status", "--target", "dev", "--format", "json", "--project", str(example)).stdout)
-    assert [p["state"] for p in status["plans"]] == ["applied"] * 10 + ["pending"] * 3
+    assert [p["state"] for p in status["plans"]] == ["applied"] * 10 + ["waiting"] * 3
 
 
 def test_dry_run_prints_and_changes_nothing(example: Path) -> None:

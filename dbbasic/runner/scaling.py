@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 
 from dbbasic.plan.model import ConfigStep, GateStep, Plan, SettingsStep
 from dbbasic.runner import history
@@ -28,6 +29,16 @@ def measure(db: Database, sql: str) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise SettingRefused(f"the metric query returned {value!r}, not a number: {sql}")
     return float(value)
+
+
+def measured(db: Database, sql: str) -> float | None:
+    """The metric's value, or None while it cannot be measured (its table not made yet)."""
+    import psycopg
+
+    try:
+        return measure(db, sql)
+    except (sqlite3.Error, psycopg.Error):
+        return None
 
 
 def run_gate(db: Database, plan: Plan, step: GateStep) -> float:

@@ -151,5 +151,5 @@ def test_scale_status_samples_the_metric_and_says_when_the_next_tier_comes(examp
     assert status.per_day == pytest.approx(10.0)
     # 1000 - (imported + 300) more users at 10 a day, from the last sample
     assert status.reaches == start + timedelta(days=20 + (1000 - imported - 300) / 10)
-    assert dict(status.plans) == {"scaling/startup": "applied", "scaling/growing": "pending",
-                                  "scaling/scale": "pending", "scaling/enterprise": "pending"}
+    assert dict(status.plans) == {"scaling/startup": "applied", "scaling/growing": "waiting",
+                                  "scaling/scale": "waiting", "scaling/enterprise": "waiting"}
