@@ -6,10 +6,12 @@ on SSD storage, and the postgresql.conf include file that carries them.
     render_conf(settings, ["dbbasic: tier growing"])            # include it from postgresql.conf
 
 The formulas are pgtune's (github.com/le0pard/pgtune), src/features/configuration/configurationSlice.js at
-commit 27bf803 (October 2024), profile "web", OS "linux", storage "ssd", PostgreSQL 11 or later. pgtune has
-changed some since (a 4MB floor and another divisor for work_mem, an 8GB cap for maintenance_work_mem,
-huge_pages from shared_buffers, jit and wal_compression); dbbasic keeps the figures issue 8 specified. Like
-pgtune, sizes are reckoned in whole kB and shown in the largest unit that loses nothing (its formatValue).
+commit 830d3bb (June 2026, the last commit to change that file), with the order and sizes of
+src/common/components/configurationView/index.jsx: profile "web", OS "linux", storage "ssd", database size
+"mid_ram" (pgtune's default: neither fits in RAM nor far larger, so work_mem is not scaled), PostgreSQL 15.
+Where pgtune's figure depends on the PostgreSQL version, the PostgreSQL 15 branch is taken: dbbasic targets 15
+and later, and a file a 15 refuses would stop the server. Like pgtune, sizes are reckoned in whole kB and shown
+in the largest unit that loses nothing (its formatValue).
 """
 
 from __future__ import annotations
@@ -27,8 +29,16 @@ _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 _PARALLEL_FROM_CPUS = 4
 """Below this, pgtune leaves the parallel settings at PostgreSQL's defaults."""
-_DEFAULT_WORKERS_PER_GATHER = 2
-"""PostgreSQL's default max_parallel_workers_per_gather, which work_mem divides by when it is not set."""
+_DEFAULT_WORKER_PROCESSES = 8
+"""PostgreSQL's default max_worker_processes, which work_mem reckons with when pgtune does not set it."""
+_WORK_MEM_FLOOR = 4 * _MB_IN_KB
+"""Less makes even simple sorts and hashes spill to disk."""
+_MAINTENANCE_WORK_MEM_CAP = 8 * _GB_IN_KB
+"""Index builds and vacuums gain little from more."""
+_AUTOVACUUM_WORK_MEM_CAP = 2 * _GB_IN_KB
+"""Each autovacuum worker may take maintenance_work_mem; past this, several at once risk the OOM killer."""
+_HUGE_PAGES_FROM = 2 * _GB_IN_KB
+"""shared_buffers from which huge pages are worth trying."""
 
 
 @dataclass(frozen=True)
@@ -59,26 +69,36 @@ def settings_for(machine: Machine, max_connections: int) -> dict[str, str]:
         raise ValueError(f"max_connections {max_connections}: at least one")
     memory_kb = machine.memory_bytes // _KB
     shared_buffers = memory_kb // 4
+    maintenance_work_mem = min(memory_kb // 16, _MAINTENANCE_WORK_MEM_CAP)
     parallel = _parallel_settings(machine.cpus)
-    workers_per_gather = parallel.get("max_parallel_workers_per_gather", _DEFAULT_WORKERS_PER_GATHER)
-    # A query may sort or hash several times at once, and each parallel worker does its own: what shared_buffers
-    # leaves is shared by three work areas per connection, each split again among a gather's workers.
-    work_mem = max(64, (memory_kb - shared_buffers) // (max_connections * 3 * workers_per_gather))
+    worker_processes = parallel.get("max_worker_processes", _DEFAULT_WORKER_PROCESSES)
+    # A query may sort or hash several times at once, in its connection and in background workers alike: what
+    # shared_buffers leaves is shared by three work areas for each of them.
+    work_mem = max(_WORK_MEM_FLOOR, (memory_kb - shared_buffers) // ((max_connections + worker_processes) * 3))
     settings = {
         "max_connections": str(max_connections),
         "shared_buffers": _size(shared_buffers),
         "effective_cache_size": _size(memory_kb * 3 // 4),
-        "maintenance_work_mem": _size(min(memory_kb // 16, 2 * _GB_IN_KB)),
+        "maintenance_work_mem": _size(maintenance_work_mem),
         "checkpoint_completion_target": "0.9",
         "wal_buffers": _size(_wal_buffers(shared_buffers)),
         "default_statistics_target": "100",
         "random_page_cost": "1.1",
         "effective_io_concurrency": "200",
         "work_mem": _size(work_mem),
-        "huge_pages": "try" if memory_kb >= 32 * _GB_IN_KB else "off",
-        "min_wal_size": "1GB",
-        "max_wal_size": "4GB",
+        "huge_pages": "try" if shared_buffers >= _HUGE_PAGES_FROM else "off",
+        # Compiling short web queries costs more than it saves (PostgreSQL 12 and later turn jit on).
+        "jit": "off",
+        # pgtune's PostgreSQL 15 branch (10 to 14 get 'on', i.e. pglz); lz4 needs a server built --with-lz4, as
+        # pgtune assumes standard packages are (the Debian ones these tests run are).
+        "wal_compression": "lz4",
     }
+    if machine.cpus >= 16:  # PostgreSQL's 3 workers are raised only on larger servers
+        settings["autovacuum_max_workers"] = "5" if machine.cpus >= 32 else "4"
+    if maintenance_work_mem >= _AUTOVACUUM_WORK_MEM_CAP:
+        settings["autovacuum_work_mem"] = _size(_AUTOVACUUM_WORK_MEM_CAP)
+    # pgtune's io_method and io_workers come here from PostgreSQL 18 on; a 15 knows neither.
+    settings |= {"min_wal_size": "1GB", "max_wal_size": "4GB"}
     return settings | {name: str(value) for name, value in parallel.items()}
 
 

@@ -1,2 +1,2 @@
 -- dbbasic plan scaling/enterprise (postgres), down; generated, do not edit.
--- hash: sha256:9586e7d8169b2996009be30d54ac4333bde406cba439fec4faf27f4cd8325810
+-- hash: sha256:713d1c7671517d60fdc7087baef74edc5de41fb4caef9e25529692e00df8326c

@@ -1,5 +1,5 @@
 -- dbbasic plan scaling/growing (postgres), up; generated, do not edit.
--- hash: sha256:897b7afb76854452d45034bd6fc8ca1b6815524d5b20209610a527aaa63c675b
+-- hash: sha256:774b84fbbbdad567360c92e6ecd50358ba16757399cee3a1eee9a0f9c4df03bd
 
 -- step 1-reached
 -- gate: tier growing goes on once users >= 1000

@@ -1,5 +1,5 @@
 -- dbbasic plan scaling/scale (postgres), down; generated, do not edit.
--- hash: sha256:39e25600c0d6d2ab4a61acbf904d14ca64a6f74f27304256733763a03f3effc6
+-- hash: sha256:aafc225d492876c77cd42e6c4303cbf3402f3a1353dc1877791c1fc107a8373f
 
 -- step 3-replication
 SELECT

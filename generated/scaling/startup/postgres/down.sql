@@ -1,2 +1,2 @@
 -- dbbasic plan scaling/startup (postgres), down; generated, do not edit.
--- hash: sha256:45d330acdf89d55692effcbc7b351e905cc567dc2695102075506327babafb60
+-- hash: sha256:3220a8dc4100fefea6db15cb9fc38fc803589ba0612b5d725b02164e07022b78
