@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from decimal import Decimal
 
 from dbbasic.plan.model import ConfigStep, GateStep, Plan, SettingsStep
 from dbbasic.runner import history
@@ -26,7 +27,7 @@ def measure(db: Database, sql: str) -> float:
     """The metric's value now (read-only: a metric query changes nothing)."""
     rows = db.query_read_only(sql)
     value = rows[0][0] if rows and rows[0] else None
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
+    if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):  # sum() and avg() give Decimal
         raise SettingRefused(f"the metric query returned {value!r}, not a number: {sql}")
     return float(value)
 
@@ -37,7 +38,7 @@ def measured(db: Database, sql: str) -> float | None:
 
     try:
         return measure(db, sql)
-    except (sqlite3.Error, psycopg.Error):
+    except (sqlite3.Error, psycopg.Error, SettingRefused):
         return None
 
 

@@ -1,5 +1,5 @@
 -- dbbasic plan scaling/partitioning (postgres), down; generated, do not edit.
--- hash: sha256:8870006d7ddb9691a8c3fa67482c9187efb7b3357700c6ec7ddca9089e3ab9bd
+-- hash: sha256:f1c2d12273dff42f3a146a55d10df7f6d9f97b18d73051d87ba5d840015dc0a6
 
 -- step 8-create-archive
 DROP TABLE "todos_archive" CASCADE;
@@ -14,23 +14,33 @@ DROP FUNCTION "dbbasic_sync_todos_back"();
 DO $dbbasic$
 DECLARE
   item record;
+  made text;
   views text[][] := ARRAY[]::text[][];
 BEGIN
-  FOR item IN SELECT DISTINCT v.oid::regclass::text AS view, pg_get_viewdef(v.oid) AS def, v.relkind
+  FOR item IN SELECT DISTINCT v.oid::regclass::text AS view, pg_get_viewdef(v.oid) AS def, v.relkind,
+        coalesce(' WITH (' || array_to_string(v.reloptions, ', ') || ')', '') AS options
       FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class
       WHERE d.refobjid = '"todos"'::regclass AND v.oid <> d.refobjid LOOP
     IF item.relkind = 'm' THEN
       RAISE EXCEPTION 'materialized view % reads the table: drop it before the swap, make it again after', item.view;
     END IF;
-    views := views || ARRAY[[item.view, item.def]];
+    views := views || ARRAY[[item.view || item.options, item.def]];
   END LOOP;
+  -- the table leaving the name: its constraints (their indexes follow), then its other indexes
   FOR item IN SELECT conname AS name FROM pg_constraint WHERE conrelid = '"todos"'::regclass
       AND contype IN ('p', 'f', 'u', 'x') LOOP
-    EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT %I TO %I', 'todos', item.name, item.name || '__new');
+    made := 'dbbasic_' || left(md5('todos' || ':' || item.name), 20) || '__new';
+    EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', '"todos"', item.name, made);
+    INSERT INTO dbbasic_partition_names VALUES (made, item.name)
+      ON CONFLICT ON CONSTRAINT dbbasic_partition_names_pkey DO UPDATE SET original = excluded.original;
   END LOOP;
   FOR item IN SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE i.indrelid = '"todos"'::regclass AND c.relname NOT LIKE '%' || '__new' LOOP
-    EXECUTE format('ALTER INDEX %I RENAME TO %I', item.name, item.name || '__new');
+      WHERE i.indrelid = '"todos"'::regclass AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = c.oid
+        AND k.conrelid = i.indrelid) LOOP
+    made := 'dbbasic_' || left(md5('todos' || ':' || item.name), 20) || '__new';
+    EXECUTE format('ALTER INDEX %I RENAME TO %I', item.name, made);
+    INSERT INTO dbbasic_partition_names VALUES (made, item.name)
+      ON CONFLICT ON CONSTRAINT dbbasic_partition_names_pkey DO UPDATE SET original = excluded.original;
   END LOOP;
   FOR item IN SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
       WHERE i.inhparent = '"todos"'::regclass LOOP
@@ -42,14 +52,14 @@ BEGIN
       WHERE i.inhparent = '"todos"'::regclass LOOP
     EXECUTE format('ALTER TABLE %I RENAME TO %I', item.name, 'todos' || substr(item.name, 11));
   END LOOP;
-  FOR item IN SELECT conname AS name FROM pg_constraint WHERE conrelid = '"todos"'::regclass
-      AND conname LIKE '%' || '__old' LOOP
-    EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT %I TO %I', 'todos', item.name,
-                   left(item.name, -length('__old')));
+  -- the table taking the name: its constraints and indexes get the names they stand for
+  FOR item IN SELECT k.conname AS name, m.original FROM pg_constraint k
+      JOIN dbbasic_partition_names m ON m.temporary = k.conname WHERE k.conrelid = '"todos"'::regclass LOOP
+    EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', '"todos"', item.name, item.original);
   END LOOP;
-  FOR item IN SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE i.indrelid = '"todos"'::regclass AND c.relname LIKE '%' || '__old' LOOP
-    EXECUTE format('ALTER INDEX %I RENAME TO %I', item.name, left(item.name, -length('__old')));
+  FOR item IN SELECT c.relname AS name, m.original FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      JOIN dbbasic_partition_names m ON m.temporary = c.relname WHERE i.indrelid = '"todos"'::regclass LOOP
+    EXECUTE format('ALTER INDEX %I RENAME TO %I', item.name, item.original);
   END LOOP;
   FOR item IN SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
       WHERE i.inhparent = '"todos"'::regclass LOOP
