@@ -52,3 +52,12 @@ def test_a_translation_that_sqlglot_cannot_make_is_refused() -> None:
 ])
 def test_passwords_are_redacted_wherever_they_stand(text: str, shown: str) -> None:
     assert redact(text) == shown
+
+
+def test_a_lock_not_granted_and_a_broken_deadlock_are_retried_on_postgres_other_errors_are_not() -> None:
+    class Failed(Exception):
+        def __init__(self, sqlstate: str):
+            self.sqlstate = sqlstate
+
+    postgres = Dialect.get("postgres")
+    assert [postgres.is_lock_timeout(Failed(s)) for s in ("55P03", "40P01", "23505")] == [True, True, False]

@@ -226,7 +226,8 @@ class Dialect:
         return []
 
     def is_lock_timeout(self, error: BaseException) -> bool:
-        """Whether `error` means the lock was not granted in time (worth a retry after a pause)."""
+        """Whether `error` means the lock was not granted in time, or that a deadlock was broken by rolling this
+        transaction back (either is worth a retry after a pause: nothing of the transaction is left)."""
         return False
 
     def session_lock_timeout(self, lock_timeout_ms: int) -> list[str]:
@@ -316,7 +317,8 @@ class Postgres(Dialect):
         return ["SET LOCAL TimeZone = 'UTC'"]
 
     def is_lock_timeout(self, error: BaseException) -> bool:
-        return getattr(error, "sqlstate", None) == "55P03"  # lock_not_available
+        # lock_not_available; deadlock_detected (a copy batch holding rows FOR SHARE and a writer of several)
+        return getattr(error, "sqlstate", None) in ("55P03", "40P01")
 
     RESET_LOCK_TIMEOUT = "RESET lock_timeout"
     ROW_LOCK = " FOR UPDATE"
