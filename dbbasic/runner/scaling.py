@@ -34,12 +34,19 @@ def measure(db: Database, sql: str) -> float:
 
 def measured(db: Database, sql: str) -> float | None:
     """The metric's value, or None while it cannot be measured (its table not made yet)."""
-    import psycopg
-
+    errors: tuple[type[Exception], ...] = (*_driver_errors(db), SettingRefused)
     try:
         return measure(db, sql)
-    except (sqlite3.Error, psycopg.Error, SettingRefused):
+    except errors:
         return None
+
+
+def _driver_errors(db: Database) -> tuple[type[Exception], ...]:
+    if db.dialect.name == "sqlite":
+        return (sqlite3.Error,)
+    import psycopg  # a PostgreSQL target has it; an install for SQLite only may not
+
+    return (psycopg.Error,)
 
 
 def run_gate(db: Database, plan: Plan, step: GateStep) -> float:
