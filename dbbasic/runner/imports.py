@@ -232,7 +232,7 @@ def _pool(step: ImportStep, workers: int, emit: Emit, plan: Plan) -> ProcessPool
     # Spawned, not forked: a forked child would share the database connection's socket. (A fork server
     # measured no faster and used more memory: its own process, and workers that still import the main module.)
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=worker.start,
-                               initargs=(step.columns, step.types, list(step.rules)))
+                               initargs=(step.columns, step.types, list(step.rules), os.getpid()))
     try:
         if all(pool.submit(worker.ready).result() for _ in range(workers)):
             return pool

@@ -243,6 +243,20 @@ def test_a_dry_run_previews_the_records_and_counts_each_rule_without_writing(tmp
                                                                  "WHERE name = 'users'") == [(0,)]
 
 
+def orphaned_workers() -> set[int]:
+    """Worker processes (multiprocessing's spawn) whose parent is gone: adopted by init."""
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            ppid = next(line for line in status.read_text().splitlines() if line.startswith("PPid:"))
+            command = (status.parent / "cmdline").read_bytes()
+        except (OSError, StopIteration):
+            continue  # gone meanwhile
+        if ppid.split()[1] == "1" and b"spawn_main" in command:
+            found.add(int(status.parent.name))
+    return found
+
+
 def test_kill_9_at_any_moment_neither_loses_nor_repeats_a_row_or_a_reject(tmp_path: Path, db_url: str) -> None:
     """40,000 records (every tenth rejected), transformed by worker processes, killed again and again."""
     lines = ["Full Name;Email;Phone;Company;Signed Up;Plan"]
@@ -250,6 +264,7 @@ def test_kill_9_at_any_moment_neither_loses_nor_repeats_a_row_or_a_reject(tmp_pa
               for n in range(40_000)]
     root = project(tmp_path, "\r\n".join(lines) + "\r\n")
     api.apply(root, db_url, ["schema"], require_approval=False)
+    before = orphaned_workers()
     rng_kills = 0
     for attempt in range(30):
         process = subprocess.Popen([sys.executable, "-m", "dbbasic.cli", "apply", "--project", str(root),
@@ -268,6 +283,10 @@ def test_kill_9_at_any_moment_neither_loses_nor_repeats_a_row_or_a_reject(tmp_pa
             break
         rng_kills += 1
     assert rng_kills >= 3, "the kills should land inside the import"
+    deadline = time.monotonic() + 10  # each worker sees its runner gone within a second or two
+    while orphaned_workers() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert orphaned_workers() - before == set(), "the killed runners' workers exit too"
     api.apply(root, db_url, require_approval=False)
     assert query(db_url, root, "SELECT count(*), count(DISTINCT email) FROM users") == [(36_000, 36_000)]
     found = rejects(root, db_url)[1:]
