@@ -48,6 +48,10 @@ SQLITE_PER_CONNECTION = ["busy_timeout", "synchronous", "cache_size", "foreign_k
 SQLITE_DEFAULTS = {"journal_mode": "delete"}
 """What rollback sets again: the per-connection settings end with their connections."""
 
+PRIMARY_HOST, PRIMARY_PORT = "primary.example.internal", 5432
+"""Where replicas find the primary in the generated files: a placeholder the runbook says to replace (the plan
+is compiled without any target's address)."""
+
 MAX_CONNECTIONS = 100
 """PostgreSQL's own default; with PgBouncer in front, the pools share them (pgbouncer.py sizes them)."""
 
@@ -171,7 +175,7 @@ def _postgres_tier(steps: Steps, tiers: Tiers, tier: Tier, below: Tier | None, m
     files, settings = _server_files(tiers, tier, servers, count)
     files_below = _server_files(tiers, below, pgbouncer.parse_servers(below.servers), counted_below)[0] \
         if below else {}
-    setup = replicas.replica_setup(count, "primary.example.internal", 5432) if count else None
+    setup = replicas.replica_setup(count, PRIMARY_HOST, PRIMARY_PORT) if count else None
     if setup is not None:
         for replica in setup.replicas[counted_below:]:
             files |= {f"{replica.name}/{name}": text for name, text in replica.files.items()}
@@ -219,7 +223,7 @@ def _server_files(tiers: Tiers, tier: Tier | None, servers: tuple[int, int], cou
         settings |= pgtune.settings_for(machine, MAX_CONNECTIONS)
         header.append(f"sized as pgtune does for {tiers.machine['cpus']} CPUs and {tiers.machine['memory']}")
     if count:
-        settings |= replicas.replica_setup(count, "primary.example.internal", 5432).primary_settings
+        settings |= replicas.replica_setup(count, PRIMARY_HOST, PRIMARY_PORT).primary_settings
     files = {"dbbasic.conf": pgtune.render_conf(settings, header)} if settings else {}
     if servers[1] > 1:
         sizes = pgbouncer.pool_sizes(servers, int(settings.get("max_connections", MAX_CONNECTIONS)))
